@@ -1,0 +1,3 @@
+"""taawun: security partnerships between nations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,153 @@
+"""The accounts router: who am I, agencies, users, tokens, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from taawun.access import service
+from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
+from taawun.access.schemas import (
+    AgencyCreate,
+    AgencyRead,
+    AuditEntryRead,
+    AuditReport,
+    TokenIssued,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
+from taawun.core.ids import RandomIds
+
+router = APIRouter(prefix="/api/v1", tags=["access"])
+
+
+class Me(BaseModel):
+    username: str
+    agency_id: int | None
+    state_id: int | None
+    role: str
+    clearance: str
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    username: str | None = Field(default=None, description="admins may issue for another user")
+    expires_at: datetime | None = None
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: SecretStr
+    current_password: SecretStr | None = None
+
+
+@router.get("/me")
+def me(principal: PrincipalDep) -> Me:
+    return Me(
+        username=principal.username,
+        agency_id=principal.agency_id,
+        state_id=principal.state_id,
+        role=principal.role.value,
+        clearance=principal.clearance.name,
+    )
+
+
+@router.get("/agencies")
+def list_agencies(
+    principal: PrincipalDep, session: SessionDep, state_id: int | None = None
+) -> list[AgencyRead]:
+    return service.list_agencies(principal, session, state_id=state_id)
+
+
+@router.post("/agencies", status_code=201)
+def create_agency(
+    data: AgencyCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> AgencyRead:
+    return service.create_agency(
+        principal, session, state_id=data.state_id, name=data.name, kind=data.kind, clock=clock
+    )
+
+
+@router.get("/users")
+def list_users(
+    principal: PrincipalDep, session: SessionDep, agency_id: int | None = None
+) -> list[UserRead]:
+    return service.list_users(principal, session, agency_id=agency_id)
+
+
+@router.post("/users", status_code=201)
+def create_user(
+    data: UserCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> UserRead:
+    return service.create_user(principal, session, data=data, clock=clock)
+
+
+@router.post("/users/{username}/password", status_code=204)
+def set_password(
+    username: str,
+    data: PasswordChange,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> None:
+    current = data.current_password.get_secret_value() if data.current_password else None
+    service.set_password(
+        principal,
+        session,
+        username=username,
+        password=data.password.get_secret_value(),
+        current_password=current,
+        clock=clock,
+    )
+
+
+@router.get("/tokens")
+def list_tokens(
+    principal: PrincipalDep, session: SessionDep, username: str | None = None
+) -> list[TokenRead]:
+    return service.list_tokens(principal, session, username=username)
+
+
+@router.post("/tokens", status_code=201)
+def issue_token(
+    data: TokenRequest, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> TokenIssued:
+    """Issue a bearer token; the response is the only time it is shown."""
+    return service.issue_token(
+        principal,
+        session,
+        username=data.username or principal.username,
+        name=data.name,
+        expires_at=data.expires_at,
+        clock=clock,
+        ids=RandomIds(),
+    )
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(
+    token_id: int, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> None:
+    service.revoke_token(principal, session, token_id=token_id, clock=clock)
+
+
+@router.get("/audit")
+def list_audit(
+    principal: PrincipalDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    action: str | None = None,
+) -> list[AuditEntryRead]:
+    return service.list_audit(principal, session, limit=limit, action=action)
+
+
+@router.get("/audit/verify")
+def verify_audit(principal: PrincipalDep, session: SessionDep) -> AuditReport:
+    return service.verify_audit(principal, session)

@@ -1,0 +1,71 @@
+"""FastAPI dependencies every context's router uses: the unit of work and the caller.
+
+The request's work runs in one transaction (committed when the endpoint
+returns, rolled back on any error). Authentication runs in its own short
+transaction so a failed login is recorded even though the request fails.
+Bearer tokens and HTTP Basic are accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from taawun.access import service
+from taawun.core.clock import Clock
+from taawun.core.errors import Unauthenticated
+from taawun.core.principal import Principal
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    return factory
+
+
+def clock_dep(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def session_dep(request: Request) -> Iterator[Session]:
+    with _factory(request)() as session, session.begin():
+        yield session
+
+
+def principal_dep(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    clock = clock_dep(request)
+    with _factory(request)() as session:
+        try:
+            principal = _authenticate(session, scheme.lower(), credentials.strip(), clock)
+        except Unauthenticated:
+            session.commit()  # keep the failed-login record written in its savepoint
+            raise
+        session.commit()
+    return principal
+
+
+def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock) -> Principal:
+    if scheme == "bearer" and credentials:
+        return service.authenticate_token(session, token=credentials, clock=clock)
+    if scheme == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("malformed Basic credentials") from None
+        username, _, password = decoded.partition(":")
+        return service.authenticate_password(
+            session, username=username, password=password, clock=clock
+        )
+    raise Unauthenticated("credentials required: a Bearer token or HTTP Basic")
+
+
+SessionDep = Annotated[Session, Depends(session_dep)]
+PrincipalDep = Annotated[Principal, Depends(principal_dep)]
+ClockDep = Annotated[Clock, Depends(clock_dep)]

@@ -1,0 +1,111 @@
+"""The only place that builds ``select()`` over agency, user_account, api_token and audit_entry.
+
+Lists go through ``restrict`` with ``access/policy.py``; the unrestricted
+lookups by key serve authentication and duplicate checks, which must see
+every row whoever asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from taawun.access.models import Agency, ApiToken, AuditEntry, User
+from taawun.access.policy import AgencyPolicy, TokenPolicy, UserPolicy
+from taawun.access.restrict import Action, restrict
+from taawun.core.principal import Principal
+
+# --- agencies ---------------------------------------------------------------------------
+
+
+def agency_by_id(session: Session, agency_id: int) -> Agency | None:
+    return session.get(Agency, agency_id)
+
+
+def agency_named(session: Session, state_id: int, name: str) -> Agency | None:
+    stmt = select(Agency).where(Agency.state_id == state_id, Agency.name == name)
+    return session.scalars(stmt).first()
+
+
+def agencies(session: Session, principal: Principal, *, state_id: int | None) -> list[Agency]:
+    stmt = restrict(select(Agency), principal, Action.VIEW, policy=AgencyPolicy())
+    if state_id is not None:
+        stmt = stmt.where(Agency.state_id == state_id)
+    return list(session.scalars(stmt.order_by(Agency.state_id, Agency.name)))
+
+
+def visible_agency(session: Session, principal: Principal, agency_id: int) -> Agency | None:
+    stmt = restrict(select(Agency), principal, Action.VIEW, policy=AgencyPolicy())
+    return session.scalars(stmt.where(Agency.id == agency_id)).first()
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    """Unrestricted: for authentication and the duplicate check only."""
+    stmt = select(User).options(selectinload(User.agency)).where(User.username == username)
+    return session.scalars(stmt).first()
+
+
+def visible_user(session: Session, principal: Principal, username: str) -> User | None:
+    stmt = restrict(select(User), principal, Action.VIEW, policy=UserPolicy())
+    return session.scalars(stmt.where(User.username == username)).first()
+
+
+def users(session: Session, principal: Principal, *, agency_id: int | None) -> list[User]:
+    stmt = restrict(select(User), principal, Action.VIEW, policy=UserPolicy())
+    if agency_id is not None:
+        stmt = stmt.where(User.agency_id == agency_id)
+    return list(session.scalars(stmt.order_by(User.username)))
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+def _tokens() -> Select[ApiToken, str]:
+    return select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+
+
+def token_by_digest(session: Session, token_digest: str) -> ApiToken | None:
+    """Unrestricted: authentication finds the token before anyone is known."""
+    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest)).first()
+
+
+def token_by_id(session: Session, token_id: int) -> tuple[ApiToken, str] | None:
+    row = session.execute(_tokens().where(ApiToken.id == token_id)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def tokens(
+    session: Session, principal: Principal, *, user_id: int | None
+) -> list[tuple[ApiToken, str]]:
+    stmt = restrict(_tokens(), principal, Action.VIEW, policy=TokenPolicy())
+    if user_id is not None:
+        stmt = stmt.where(ApiToken.user_id == user_id)
+    rows = session.execute(stmt.order_by(ApiToken.created_at, ApiToken.id))
+    return [(token, username) for token, username in rows]
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+def audit_entries(session: Session, *, limit: int, action: str | None) -> Sequence[AuditEntry]:
+    """The newest ``limit`` entries, newest first; ``action`` matches exactly or as a prefix."""
+    stmt = select(AuditEntry)
+    if action is not None:
+        stmt = stmt.where(
+            (AuditEntry.action == action)
+            | AuditEntry.action.startswith(action.rstrip(".") + ".", autoescape=True)
+        )
+    return session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit)).all()
+
+
+def count(session: Session, model: type[Agency | User | ApiToken | AuditEntry]) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)

@@ -1,0 +1,389 @@
+"""Accounts: agencies, users, passwords, API tokens, logins, and reading the audit log.
+
+Every function takes the ``principal`` first (authentication, which finds the
+principal, takes the session first), returns schemas, and never commits: the
+caller owns the transaction. Each write runs in ``session.begin_nested()`` and
+records an audit entry inside it, so a rejected request leaves the database as
+it was and an accepted one is never stored without its audit entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from taawun.access import audit, passwords, policy, repository, tokens
+from taawun.access.authentication import (
+    authenticate_password,
+    authenticate_token,
+    principal_for_user,
+    principal_for_username,
+)
+from taawun.access.models import Agency, ApiToken, User
+from taawun.access.schemas import (
+    AgencyCreate,
+    AgencyKind,
+    AgencyRead,
+    AuditEntryRead,
+    AuditProblem,
+    AuditReport,
+    TokenIssued,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
+from taawun.core.clock import Clock, ensure_utc
+from taawun.core.errors import Ambiguous, Conflict, InvalidInput, NotFound, PermissionDenied
+from taawun.core.ids import IdFactory
+from taawun.core.principal import Principal
+
+MAX_AUDIT_LIMIT = 1000
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M], **values: object) -> M:
+    """Build ``model``; a Pydantic error becomes ``InvalidInput`` naming the first bad field."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
+
+
+def _audit(
+    session: Session,
+    who: Principal,
+    clock: Clock,
+    what: str,
+    target: tuple[str, int | None],
+    *,
+    before: BaseModel | None = None,
+    after: BaseModel | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Who did what to which target, with the target before and after, in the caller's savepoint."""
+    audit.record(
+        session,
+        principal=who,
+        action=what,
+        target_type=target[0],
+        target_id=target[1],
+        before=None if before is None else before.model_dump(mode="json"),
+        after=None if after is None else after.model_dump(mode="json"),
+        detail=detail,
+        clock=clock,
+    )
+
+
+# --- agencies ---------------------------------------------------------------------------
+
+
+def create_agency(
+    principal: Principal,
+    session: Session,
+    *,
+    state_id: int,
+    name: str,
+    kind: str | AgencyKind = AgencyKind.OTHER,
+    clock: Clock,
+) -> AgencyRead:
+    policy.require(principal, policy.may_manage_agencies(principal), "create agencies")
+    data = _validated(AgencyCreate, state_id=state_id, name=name, kind=kind)
+
+    taken = Conflict(f"name: {data.name!r} exists in this state", field="name", value=data.name)
+
+    if repository.agency_named(session, data.state_id, data.name) is not None:
+        raise taken
+    try:
+        with session.begin_nested():
+            agency = Agency(
+                state_id=data.state_id, name=data.name, kind=data.kind, created_at=clock.now()
+            )
+            session.add(agency)
+            session.flush()
+            read = AgencyRead.model_validate(agency)
+            _audit(
+                session, principal, clock, "access.agency.create", ("agency", read.id), after=read
+            )
+    except IntegrityError:
+        if repository.agency_named(session, data.state_id, data.name) is not None:
+            raise taken from None
+        raise NotFound(
+            f"state: no state with id {state_id}", field="state", value=state_id
+        ) from None
+    return read
+
+
+def list_agencies(
+    principal: Principal, session: Session, *, state_id: int | None = None
+) -> list[AgencyRead]:
+    found = repository.agencies(session, principal, state_id=state_id)
+    return [AgencyRead.model_validate(a) for a in found]
+
+
+def get_agency(principal: Principal, session: Session, *, agency_id: int) -> AgencyRead:
+    agency = repository.visible_agency(session, principal, agency_id)
+    if agency is None:
+        raise NotFound(f"agency: no agency with id {agency_id}", field="agency", value=agency_id)
+    return AgencyRead.model_validate(agency)
+
+
+def find_agency(principal: Principal, session: Session, *, ref: str) -> AgencyRead:
+    """An agency by id or by name (case-insensitive); an ambiguous name lists the candidates."""
+    text = ref.strip()
+    if text.isdigit():
+        return get_agency(principal, session, agency_id=int(text))
+    found = [a for a in list_agencies(principal, session) if a.name.casefold() == text.casefold()]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise Ambiguous(
+            f"agency: {ref!r} names several agencies; give the id",
+            field="agency",
+            value=ref,
+            candidates=[f"{a.id}: {a.name} (state {a.state_id})" for a in found],
+        )
+    raise NotFound(f"agency: no agency named {ref!r}", field="agency", value=ref)
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+def _visible_user(principal: Principal, session: Session, username: str) -> User:
+    user = repository.visible_user(session, principal, username)
+    if user is None:
+        raise NotFound(f"user: no user {username!r}", field="username", value=username)
+    return user
+
+
+def create_user(
+    principal: Principal, session: Session, *, data: UserCreate, clock: Clock
+) -> UserRead:
+    policy.require(principal, policy.may_manage_users(principal), "create users")
+    password_hash = passwords.hash_password(data.password.get_secret_value())
+    if repository.agency_by_id(session, data.agency_id) is None:
+        raise NotFound(
+            f"agency: no agency with id {data.agency_id}", field="agency", value=data.agency_id
+        )
+    taken = Conflict(f"username: {data.username!r} is taken", field="username", value=data.username)
+    if repository.user_by_username(session, data.username) is not None:
+        raise taken
+    try:
+        with session.begin_nested():
+            user = User(
+                username=data.username,
+                agency_id=data.agency_id,
+                role=data.role.value,
+                clearance=int(data.clearance),
+                password_hash=password_hash,
+                active=True,
+                created_at=clock.now(),
+            )
+            session.add(user)
+            session.flush()
+            read = UserRead.model_validate(user)
+            _audit(session, principal, clock, "access.user.create", ("user", read.id), after=read)
+    except IntegrityError:
+        raise taken from None
+    return read
+
+
+def list_users(
+    principal: Principal, session: Session, *, agency_id: int | None = None
+) -> list[UserRead]:
+    """Admins see every user; everyone else the users of their own agency."""
+    found = repository.users(session, principal, agency_id=agency_id)
+    return [UserRead.model_validate(u) for u in found]
+
+
+def get_user(principal: Principal, session: Session, *, username: str) -> UserRead:
+    return UserRead.model_validate(_visible_user(principal, session, username))
+
+
+def set_password(
+    principal: Principal,
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    current_password: str | None = None,
+    clock: Clock,
+) -> UserRead:
+    """Change a password: one's own (giving the current one), or anyone's as admin."""
+    user = _visible_user(principal, session, username)
+    policy.require(principal, policy.may_act_for(principal, user.id), "set this user's password")
+    if policy.is_self(principal, user.id) and not (
+        current_password is not None
+        and user.password_hash is not None
+        and passwords.verify_password(user.password_hash, current_password)
+    ):
+        raise PermissionDenied(
+            "current_password: the current password is required and must match",
+            field="current_password",
+        )
+    new_hash = passwords.hash_password(password)
+    with session.begin_nested():
+        user.password_hash = new_hash
+        session.flush()
+        _audit(
+            session,
+            principal,
+            clock,
+            "access.user.set_password",
+            ("user", user.id),
+            detail={"username": user.username, "by_self": policy.is_self(principal, user.id)},
+        )
+    return UserRead.model_validate(user)
+
+
+def deactivate_user(
+    principal: Principal, session: Session, *, username: str, clock: Clock
+) -> UserRead:
+    """Refuse every later login and token of the user; the row stays for the audit trail."""
+    user = _visible_user(principal, session, username)
+    policy.require(principal, policy.may_manage_users(principal), "deactivate users")
+    if policy.is_self(principal, user.id):
+        raise Conflict("username: an administrator cannot deactivate themselves", field="username")
+    if not user.active:
+        raise Conflict(f"username: {username!r} is already inactive", field="username")
+    before = UserRead.model_validate(user)
+    with session.begin_nested():
+        user.active = False
+        session.flush()
+        read = UserRead.model_validate(user)
+        _audit(
+            session,
+            principal,
+            clock,
+            "access.user.deactivate",
+            ("user", user.id),
+            before=before,
+            after=read,
+        )
+    return read
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+def _token_read(token: ApiToken, username: str) -> TokenRead:
+    fields = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+    return TokenRead.model_validate({"user": username} | {f: getattr(token, f) for f in fields})
+
+
+def issue_token(
+    principal: Principal,
+    session: Session,
+    *,
+    username: str,
+    name: str,
+    expires_at: datetime | None = None,
+    clock: Clock,
+    ids: IdFactory,
+) -> TokenIssued:
+    """A new bearer token for ``username`` (oneself, or anyone as admin); shown only here."""
+    user = _visible_user(principal, session, username)
+    policy.require(principal, policy.may_act_for(principal, user.id), "issue tokens for this user")
+    if not user.active:
+        raise Conflict(f"username: {username!r} is inactive", field="username")
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput("name: 1 to 80 characters", field="name", value=name)
+    now = clock.now()
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            raise InvalidInput("expires_at: give a time zone", field="expires_at")
+        if ensure_utc(expires_at) <= now:
+            raise InvalidInput("expires_at: must be in the future", field="expires_at")
+    new = tokens.new_token(ids)
+    with session.begin_nested():
+        token = ApiToken(
+            user_id=user.id,
+            name=name,
+            prefix=new.prefix,
+            token_hash=new.digest,
+            created_at=now,
+            expires_at=None if expires_at is None else ensure_utc(expires_at),
+        )
+        session.add(token)
+        session.flush()
+        read = _token_read(token, user.username)
+        _audit(session, principal, clock, "access.token.issue", ("api_token", token.id), after=read)
+    return TokenIssued(**read.model_dump(), token=new.plaintext)
+
+
+def list_tokens(
+    principal: Principal, session: Session, *, username: str | None = None
+) -> list[TokenRead]:
+    """One's own tokens; an admin's view covers every user's (or ``username``'s)."""
+    user_id = None
+    if username is not None:
+        user = _visible_user(principal, session, username)
+        policy.require(principal, policy.may_act_for(principal, user.id), "list this user's tokens")
+        user_id = user.id
+    return [_token_read(t, u) for t, u in repository.tokens(session, principal, user_id=user_id)]
+
+
+def revoke_token(
+    principal: Principal, session: Session, *, token_id: int, clock: Clock
+) -> TokenRead:
+    found = repository.token_by_id(session, token_id)
+    if found is None:
+        raise NotFound(f"token: no token with id {token_id}", field="token", value=token_id)
+    token, username = found
+    policy.require(principal, policy.may_act_for(principal, token.user_id), "revoke this token")
+    if token.revoked_at is not None:
+        raise Conflict(f"token: {token_id} is already revoked", field="token", value=token_id)
+    before = _token_read(token, username)
+    with session.begin_nested():
+        token.revoked_at = clock.now()
+        session.flush()
+        read = _token_read(token, username)
+        _audit(
+            session,
+            principal,
+            clock,
+            "access.token.revoke",
+            ("api_token", token.id),
+            before=before,
+            after=read,
+        )
+    return read
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+def verify_audit(principal: Principal, session: Session) -> AuditReport:
+    policy.require(principal, policy.may_read_audit(principal), "verify the audit log")
+    report = audit.verify_chain(session)
+    return AuditReport(
+        entries=report.entries,
+        ok=report.ok,
+        problems=[AuditProblem(seq=p.seq, problem=p.problem) for p in report.problems],
+    )
+
+
+def list_audit(
+    principal: Principal, session: Session, *, limit: int = 100, action: str | None = None
+) -> list[AuditEntryRead]:
+    """The newest entries first; ``action`` matches exactly or as a dotted prefix."""
+    policy.require(principal, policy.may_read_audit(principal), "read the audit log")
+    if not 1 <= limit <= MAX_AUDIT_LIMIT:
+        raise InvalidInput(f"limit: 1 to {MAX_AUDIT_LIMIT}", field="limit", value=limit)
+    entries = repository.audit_entries(session, limit=limit, action=action)
+    return [AuditEntryRead.model_validate(e) for e in entries]
+
+
+__all__ = [
+    "authenticate_password",
+    "authenticate_token",
+    "principal_for_user",
+    "principal_for_username",
+]

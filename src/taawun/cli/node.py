@@ -1,0 +1,74 @@
+"""`taawun init|import|serve`: set up a node, load the real data, serve the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from taawun.cli._output import console
+from taawun.core.settings import Settings
+from taawun.storage.engine import make_engine, make_sessionmaker
+from taawun.storage.migrate import upgrade
+
+
+def init() -> None:
+    """Create the node's database (or bring its schema up to date)."""
+    settings = Settings.from_env()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(make_engine(settings.database_url))
+    console.print(f"taawun node ready at [bold]{settings.database_url}[/bold]")
+
+
+def import_data(
+    force: Annotated[
+        bool, typer.Option("--force", help="re-read every source even if unchanged")
+    ] = False,
+) -> None:
+    """Import the shipped datasets (COW states and IGOs, ATOP 5.1, curated additions)."""
+    from taawun.registry.importers.run import import_all
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    tasks: dict[str, TaskID] = {}
+    with Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+
+        def on_progress(source: str, done: int, total: int) -> None:
+            if source not in tasks:
+                tasks[source] = progress.add_task(source, total=total)
+            progress.update(tasks[source], completed=done, total=total)
+
+        with make_sessionmaker(engine)() as session:
+            report = import_all(session, on_progress=on_progress, force=force)
+    console.print(report.summary())
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+) -> None:
+    """Serve the REST API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from taawun.cli._context import engine
+    from taawun.web.app import create_app
+
+    app = create_app(engine=engine())
+    console.print(f"taawun serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info")

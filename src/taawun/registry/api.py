@@ -1,0 +1,189 @@
+"""The registry's REST router: the same questions and changes as the CLI, one service call each."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, ConfigDict
+
+from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
+from taawun.registry import changes, service
+from taawun.registry.schemas import (
+    AgreementCreate,
+    AgreementRead,
+    AgreementSummary,
+    AgreementUpdate,
+    DyadTimeline,
+    MembershipCreate,
+    MembershipRead,
+    MembershipUpdate,
+    OrganizationMembers,
+    OrganizationRead,
+    Page,
+    Partners,
+    StateProfile,
+    StateRead,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+
+When = Annotated[
+    str | None, Query(description="a year (2018) or a date (2018-06-30); default today")
+]
+
+
+class TransitionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = None
+
+
+@router.get("/states/{name}")
+def get_state(name: str, principal: PrincipalDep, session: SessionDep) -> StateRead:
+    """A state by ISO3, ISO2, COW code or abbreviation, or common name."""
+    return service.get_state(principal, session, name=name)
+
+
+@router.get("/states/{name}/profile")
+def state_profile(
+    name: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep, year: When = None
+) -> StateProfile:
+    return service.state_profile(principal, session, state=name, when=year, clock=clock)
+
+
+@router.get("/states/{name}/partners")
+def partners(
+    name: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep, year: When = None
+) -> Partners:
+    return service.partners(principal, session, state=name, when=year, clock=clock)
+
+
+@router.get("/dyads/{a}/{b}")
+def dyad(a: str, b: str, principal: PrincipalDep, session: SessionDep) -> DyadTimeline:
+    return service.dyad(principal, session, a=a, b=b)
+
+
+@router.get("/organizations")
+def organizations(principal: PrincipalDep, session: SessionDep) -> list[OrganizationRead]:
+    return service.list_organizations(principal, session)
+
+
+@router.get("/organizations/{key}/members")
+def organization_members(
+    key: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    year: When = None,
+    status: Annotated[str | None, Query(description="full, associate, observer")] = "full",
+) -> OrganizationMembers:
+    return service.organization_members(
+        principal, session, organization=key, when=year, status=status, clock=clock
+    )
+
+
+@router.get("/agreements")
+def list_agreements(
+    principal: PrincipalDep,
+    session: SessionDep,
+    party: Annotated[list[str], Query(description="every named state must be a party")] = [],  # noqa: B006
+    domain: Annotated[list[str], Query()] = [],  # noqa: B006
+    organization: str | None = None,
+    in_force: When = None,
+    q: Annotated[str | None, Query(description="text in the title")] = None,
+    status: str | None = None,
+    source: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[AgreementSummary]:
+    return service.list_agreements(
+        principal,
+        session,
+        parties=party,
+        domains=domain,
+        organization=organization,
+        in_force=in_force,
+        text=q,
+        status=status,
+        source=source,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/agreements/{ref}")
+def get_agreement(ref: str, principal: PrincipalDep, session: SessionDep) -> AgreementRead:
+    """By id, or by source reference such as ``ATOP 3275`` or ``curated:smda-2025``."""
+    return service.get_agreement(principal, session, ref=ref)
+
+
+@router.post("/agreements", status_code=201)
+def record_agreement(
+    data: AgreementCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> AgreementRead:
+    return changes.record_agreement(principal, session, data=data, clock=clock)
+
+
+@router.patch("/agreements/{ref}")
+def amend_agreement(
+    ref: str, data: AgreementUpdate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> AgreementRead:
+    return changes.amend_agreement(principal, session, ref=ref, data=data, clock=clock)
+
+
+@router.post("/agreements/{ref}/suspend")
+def suspend_agreement(
+    ref: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    body: Annotated[TransitionBody | None, Body()] = None,
+) -> AgreementRead:
+    on = body.on if body else None
+    return changes.suspend_agreement(principal, session, ref=ref, on=on, clock=clock)
+
+
+@router.post("/agreements/{ref}/resume")
+def resume_agreement(
+    ref: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    body: Annotated[TransitionBody | None, Body()] = None,
+) -> AgreementRead:
+    on = body.on if body else None
+    return changes.resume_agreement(principal, session, ref=ref, on=on, clock=clock)
+
+
+@router.post("/agreements/{ref}/terminate")
+def terminate_agreement(
+    ref: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    body: Annotated[TransitionBody | None, Body()] = None,
+) -> AgreementRead:
+    on = body.on if body else None
+    return changes.terminate_agreement(principal, session, ref=ref, on=on, clock=clock)
+
+
+@router.post("/memberships", status_code=201)
+def record_membership(
+    data: MembershipCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> MembershipRead:
+    return changes.record_membership(principal, session, data=data, clock=clock)
+
+
+@router.patch("/memberships/{membership_id}")
+def amend_membership(
+    membership_id: int,
+    data: MembershipUpdate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> MembershipRead:
+    return changes.amend_membership(
+        principal, session, membership_id=membership_id, data=data, clock=clock
+    )

@@ -1,0 +1,204 @@
+"""Registry tables: states, organizations, memberships, agreements and their parties.
+
+ORM only; queries live in ``repository.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from taawun.storage.base import Base
+
+
+class State(Base):
+    """A sovereign state, keyed for users by its COW code and ISO 3166 codes."""
+
+    __tablename__ = "state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cow_code: Mapped[int | None] = mapped_column(Integer, unique=True)
+    cow_abbr: Mapped[str | None] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(120))
+    iso2: Mapped[str | None] = mapped_column(String(2), unique=True)
+    iso3: Mapped[str | None] = mapped_column(String(3), unique=True)
+    name_pattern: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    spells: Mapped[list[StateSpell]] = relationship(
+        back_populates="state", order_by="StateSpell.start"
+    )
+
+
+class StateSpell(Base):
+    """A period of membership in the COW state system (states2016.csv)."""
+
+    __tablename__ = "state_spell"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state_id: Mapped[int] = mapped_column(ForeignKey("state.id", ondelete="CASCADE"), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+
+    state: Mapped[State] = relationship(back_populates="spells")
+
+
+class Organization(Base):
+    """A multilateral body (OIC, GCC, NATO, ...), keyed by its COW IGO ``ioname``."""
+
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    long_name: Mapped[str | None] = mapped_column(String(300))
+    founded_year: Mapped[int | None] = mapped_column(Integer)
+    dissolved_year: Mapped[int | None] = mapped_column(Integer)
+    observed_through: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+    source_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class Membership(Base):
+    """A state in an organization over a run of years; ``to_year`` None means ongoing."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "state_id", "status", "from_year"),
+        Index("ix_membership_state_org", "state_id", "organization_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    state_id: Mapped[int] = mapped_column(ForeignKey("state.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12))
+    from_year: Mapped[int] = mapped_column(Integer)
+    to_year: Mapped[int | None] = mapped_column(Integer)
+    observed_through: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+
+    organization: Mapped[Organization] = relationship()
+    state: Mapped[State] = relationship()
+
+
+class Agreement(Base):
+    """A formal security partnership, imported (ATOP, curated) or recorded by users."""
+
+    __tablename__ = "agreement"
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(400), index=True)
+    source: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[str] = mapped_column(String(60))
+    signed: Mapped[date | None] = mapped_column(Date)
+    in_force: Mapped[date | None] = mapped_column(Date, index=True)
+    ended: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    status_since: Mapped[date | None] = mapped_column(Date)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    sharing_ceiling: Mapped[int | None] = mapped_column(Integer)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), index=True
+    )
+    observed_through: Mapped[date | None] = mapped_column(Date)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    citation: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    domains: Mapped[list[AgreementDomain]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementDomain.domain"
+    )
+    parties: Mapped[list[AgreementParty]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.id"
+    )
+    phases: Mapped[list[AgreementPhase]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementPhase.phase"
+    )
+    organization: Mapped[Organization | None] = relationship()
+
+
+class AgreementDomain(Base):
+    """One domain an agreement covers, with that domain's own terms."""
+
+    __tablename__ = "agreement_domain"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "domain"),
+        Index("ix_agreement_domain_domain", "domain", "agreement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(30))
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="domains")
+
+
+class AgreementPhase(Base):
+    """A phase of an ATOP alliance (atop5_1aph.csv): dates and provisions that changed."""
+
+    __tablename__ = "agreement_phase"
+    __table_args__ = (UniqueConstraint("agreement_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
+    phase: Mapped[int] = mapped_column(Integer)
+    source_id: Mapped[str] = mapped_column(String(60))
+    begins: Mapped[date | None] = mapped_column(Date)
+    ends: Mapped[date | None] = mapped_column(Date)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="phases")
+
+
+class AgreementParty(Base):
+    """A state's part in an agreement over one spell (one ATOP member row)."""
+
+    __tablename__ = "agreement_party"
+    __table_args__ = (
+        Index("ix_agreement_party_state", "state_id", "agreement_id"),
+        Index("ix_agreement_party_agreement", "agreement_id", "state_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
+    state_id: Mapped[int] = mapped_column(ForeignKey("state.id", ondelete="RESTRICT"))
+    phase: Mapped[int] = mapped_column(Integer, default=0)
+    entered: Mapped[date | None] = mapped_column(Date)
+    exited: Mapped[date | None] = mapped_column(Date)
+    source_row: Mapped[int | None] = mapped_column(Integer)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="parties")
+    state: Mapped[State] = relationship()
+
+
+class DataSource(Base):
+    """One imported dataset file set: what was read, its checksum, when."""
+
+    __tablename__ = "data_source"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    citation: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    observed_through: Mapped[date | None] = mapped_column(Date)
+    imported_at: Mapped[datetime]

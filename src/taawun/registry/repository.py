@@ -1,0 +1,341 @@
+"""The only place that builds ``select()`` over registry tables.
+
+Every statement touching agreements goes through ``restrict`` with
+``policy.AGREEMENTS``; the helpers that read parties and domains take agreement
+ids that came out of a restricted statement.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from taawun.access.restrict import Action, restrict
+from taawun.core.principal import Principal
+from taawun.registry.models import (
+    Agreement,
+    AgreementDomain,
+    AgreementParty,
+    DataSource,
+    Membership,
+    Organization,
+    State,
+)
+from taawun.registry.periods import Period
+from taawun.registry.policy import AGREEMENTS
+
+# --- states ---------------------------------------------------------------------------
+
+
+def state_by_id(session: Session, state_id: int) -> State | None:
+    return session.get(State, state_id)
+
+
+def states_where(session: Session, criterion: ColumnElement[bool]) -> list[State]:
+    return list(session.scalars(select(State).where(criterion).order_by(State.id)))
+
+
+def state_names(session: Session) -> list[tuple[int, str, str | None, str | None]]:
+    rows = session.execute(select(State.id, State.name, State.name_pattern, State.iso3))
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def states_by_ids(session: Session, ids: Iterable[int]) -> dict[int, State]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {s.id: s for s in session.scalars(select(State).where(State.id.in_(wanted)))}
+
+
+def state_with_spells(session: Session, state_id: int) -> State | None:
+    stmt = select(State).options(selectinload(State.spells)).where(State.id == state_id)
+    return session.scalars(stmt).first()
+
+
+# --- organizations and memberships -----------------------------------------------------
+
+
+def organization_by_key(session: Session, key: str) -> Organization | None:
+    stmt = select(Organization).where(func.lower(Organization.key) == key.strip().lower())
+    return session.scalars(stmt).first()
+
+
+def organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.key)))
+
+
+def membership_by_id(session: Session, membership_id: int) -> Membership | None:
+    return session.get(Membership, membership_id)
+
+
+def _member_during(period: Period) -> ColumnElement[bool]:
+    return and_(
+        Membership.from_year <= period.end.year,
+        or_(Membership.to_year.is_(None), Membership.to_year >= period.start.year),
+    )
+
+
+def members_of(session: Session, organization_id: int, period: Period | None) -> list[Membership]:
+    stmt = (
+        select(Membership)
+        .options(selectinload(Membership.state), selectinload(Membership.organization))
+        .where(Membership.organization_id == organization_id)
+    )
+    if period is not None:
+        stmt = stmt.where(_member_during(period))
+    return list(
+        session.scalars(stmt.join(Membership.state).order_by(State.name, Membership.from_year))
+    )
+
+
+def memberships_of_state(
+    session: Session, state_id: int, period: Period | None
+) -> list[Membership]:
+    stmt = (
+        select(Membership)
+        .options(selectinload(Membership.state), selectinload(Membership.organization))
+        .where(Membership.state_id == state_id)
+    )
+    if period is not None:
+        stmt = stmt.where(_member_during(period))
+    return list(
+        session.scalars(
+            stmt.join(Membership.organization).order_by(Organization.key, Membership.from_year)
+        )
+    )
+
+
+def find_membership(
+    session: Session, *, organization_id: int, state_id: int, status: str, from_year: int
+) -> Membership | None:
+    stmt = select(Membership).where(
+        Membership.organization_id == organization_id,
+        Membership.state_id == state_id,
+        Membership.status == status,
+        Membership.from_year == from_year,
+    )
+    return session.scalars(stmt).first()
+
+
+def data_sources(session: Session) -> list[DataSource]:
+    return list(session.scalars(select(DataSource).order_by(DataSource.key)))
+
+
+# --- agreements -------------------------------------------------------------------------
+
+
+def agreement_in_force(period: Period) -> ColumnElement[bool]:
+    """In force on some day of ``period``: begun, not ended before it, not suspended through it."""
+    return and_(
+        Agreement.in_force.is_not(None),
+        Agreement.in_force <= period.end,
+        or_(Agreement.ended.is_(None), Agreement.ended >= period.start),
+        Agreement.status != "proposed",
+        or_(Agreement.status != "suspended", Agreement.status_since > period.start),
+    )
+
+
+def party_during(party: type[AgreementParty], period: Period) -> ColumnElement[bool]:
+    return and_(
+        or_(party.entered.is_(None), party.entered <= period.end),
+        or_(party.exited.is_(None), party.exited >= period.start),
+    )
+
+
+def visible_agreements(principal: Principal, action: Action = Action.VIEW) -> Select[Agreement]:
+    return restrict(select(Agreement), principal, action, policy=AGREEMENTS)
+
+
+def filter_agreements(
+    stmt: Select[Agreement],
+    *,
+    party_ids: Sequence[int] = (),
+    domains: Sequence[str] = (),
+    organization_id: int | None = None,
+    period: Period | None = None,
+    text: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+) -> Select[Agreement]:
+    for state_id in party_ids:
+        party = aliased(AgreementParty)
+        cond = [party.agreement_id == Agreement.id, party.state_id == state_id]
+        if period is not None:
+            cond.append(party_during(party, period))
+        stmt = stmt.where(select(party.id).where(*cond).exists())
+    for domain in domains:
+        stmt = stmt.where(
+            select(AgreementDomain.id)
+            .where(AgreementDomain.agreement_id == Agreement.id, AgreementDomain.domain == domain)
+            .exists()
+        )
+    if organization_id is not None:
+        stmt = stmt.where(Agreement.organization_id == organization_id)
+    if period is not None:
+        stmt = stmt.where(agreement_in_force(period))
+    if text:
+        stmt = stmt.where(
+            func.lower(Agreement.title).contains(text.strip().lower(), autoescape=True)
+        )
+    if status is not None:
+        stmt = stmt.where(Agreement.status == status)
+    if source is not None:
+        stmt = stmt.where(Agreement.source == source)
+    return stmt
+
+
+def count(session: Session, stmt: Select[Agreement]) -> int:
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def page(session: Session, stmt: Select[Agreement], *, limit: int, offset: int) -> list[Agreement]:
+    ordered = stmt.options(selectinload(Agreement.organization)).order_by(
+        Agreement.in_force, Agreement.id
+    )
+    return list(session.scalars(ordered.limit(limit).offset(offset)))
+
+
+def agreements_by_ids(
+    session: Session, principal: Principal, agreement_ids: Iterable[int]
+) -> list[Agreement]:
+    ids = list(set(agreement_ids))
+    found: list[Agreement] = []
+    for chunk in _chunks(ids):
+        found += page(
+            session,
+            visible_agreements(principal).where(Agreement.id.in_(chunk)),
+            limit=len(chunk),
+            offset=0,
+        )
+    return found
+
+
+def duplicate_exists(
+    session: Session,
+    principal: Principal,
+    *,
+    title: str,
+    signed: date | None,
+    party_ids: Sequence[int],
+) -> bool:
+    """A visible agreement with this title, signing date and (at least) these parties."""
+    signed_match = Agreement.signed.is_(None) if signed is None else Agreement.signed == signed
+    stmt = filter_agreements(visible_agreements(principal), party_ids=party_ids).where(
+        Agreement.title == title, signed_match
+    )
+    return count(session, stmt) > 0
+
+
+def agreement(
+    session: Session, principal: Principal, agreement_id: int, action: Action = Action.VIEW
+) -> Agreement | None:
+    stmt = (
+        visible_agreements(principal, action)
+        .options(
+            selectinload(Agreement.domains),
+            selectinload(Agreement.parties).selectinload(AgreementParty.state),
+            selectinload(Agreement.phases),
+            selectinload(Agreement.organization),
+        )
+        .where(Agreement.id == agreement_id)
+    )
+    return session.scalars(stmt).first()
+
+
+def agreement_id_by_source(
+    session: Session, principal: Principal, source: str, source_id: str
+) -> int | None:
+    stmt = visible_agreements(principal).where(
+        func.lower(Agreement.source) == source.lower(), Agreement.source_id == source_id
+    )
+    found = session.scalars(stmt).first()
+    return None if found is None else found.id
+
+
+def agreement_exists(session: Session, *, source: str, source_id: str) -> bool:
+    stmt = select(Agreement.id).where(Agreement.source == source, Agreement.source_id == source_id)
+    return session.scalar(stmt) is not None
+
+
+def domains_of(session: Session, agreement_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = list(set(agreement_ids))
+    out: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(AgreementDomain.agreement_id, AgreementDomain.domain)
+            .where(AgreementDomain.agreement_id.in_(chunk))
+            .order_by(AgreementDomain.domain)
+        )
+        for agreement_id, domain in rows:
+            out[agreement_id].append(domain)
+    return out
+
+
+def party_states_of(session: Session, agreement_ids: Iterable[int]) -> dict[int, list[State]]:
+    ids = list(set(agreement_ids))
+    out: dict[int, list[State]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(AgreementParty.agreement_id, State)
+            .join(State, State.id == AgreementParty.state_id)
+            .where(AgreementParty.agreement_id.in_(chunk))
+            .distinct()
+            .order_by(AgreementParty.agreement_id, State.name)
+        )
+        for agreement_id, state in rows:
+            out[agreement_id].append(state)
+    return out
+
+
+def partner_rows(
+    session: Session, principal: Principal, state_id: int, period: Period
+) -> list[tuple[int, int]]:
+    """(partner state id, agreement id) for every visible agreement joining ``state_id`` to another
+    party during ``period``, both being parties then."""
+    mine = aliased(AgreementParty)
+    theirs = aliased(AgreementParty)
+    stmt = (
+        restrict(select(theirs.state_id, Agreement.id), principal, Action.VIEW, policy=AGREEMENTS)
+        .join(mine, mine.agreement_id == Agreement.id)
+        .join(theirs, theirs.agreement_id == Agreement.id)
+        .where(
+            mine.state_id == state_id,
+            theirs.state_id != state_id,
+            party_during(mine, period),
+            party_during(theirs, period),
+            agreement_in_force(period),
+        )
+        .distinct()
+    )
+    return [(r[0], r[1]) for r in session.execute(stmt)]
+
+
+def dyad_rows(
+    session: Session, principal: Principal, a_id: int, b_id: int
+) -> list[tuple[Agreement, date | None, date | None, date | None, date | None]]:
+    """Each visible agreement with both states as parties, with each side's spell."""
+    pa = aliased(AgreementParty)
+    pb = aliased(AgreementParty)
+    stmt = (
+        restrict(
+            select(Agreement, pa.entered, pa.exited, pb.entered, pb.exited),
+            principal,
+            Action.VIEW,
+            policy=AGREEMENTS,
+        )
+        .join(pa, pa.agreement_id == Agreement.id)
+        .join(pb, pb.agreement_id == Agreement.id)
+        .where(pa.state_id == a_id, pb.state_id == b_id)
+        .options(selectinload(Agreement.organization))
+        .order_by(Agreement.in_force, Agreement.id, pa.entered, pb.entered)
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt)]
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]

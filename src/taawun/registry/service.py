@@ -1,0 +1,436 @@
+"""Registry questions: states, organizations, agreements, partners, dyads, profiles.
+
+Every function takes the ``principal`` first and returns schemas. Confidential
+agreements are filtered in SQL by ``repository`` (through ``policy``), so a
+hidden agreement is absent from lists, counts, partners and dyads, and answers
+``NotFound`` exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from taawun.access.restrict import Action
+from taawun.core.clock import Clock, SystemClock
+from taawun.core.errors import InvalidInput, NotFound
+from taawun.core.principal import Clearance, Principal
+from taawun.registry import repository
+from taawun.registry.models import Agreement, Membership, Organization, State
+from taawun.registry.periods import Period, parse_when
+from taawun.registry.resolver import resolve_state
+from taawun.registry.schemas import (
+    AgreementRead,
+    AgreementSummary,
+    Coverage,
+    DomainRead,
+    DyadEntry,
+    DyadTimeline,
+    MembershipRead,
+    OrganizationMembers,
+    OrganizationRead,
+    Page,
+    PartnerRead,
+    Partners,
+    PartyRead,
+    StateProfile,
+    StateRead,
+    StateRef,
+)
+from taawun.registry.vocabulary import DOMAINS
+
+MAX_LIMIT = 1000
+_REF = re.compile(r"^\s*(?P<source>[A-Za-z][A-Za-z0-9 ._-]*?)[\s:#-]+(?P<id>[A-Za-z0-9._-]+)\s*$")
+SOURCE_ALIASES = {"atop": "ATOP 5.1", "atop 5.1": "ATOP 5.1", "curated": "curated"}
+
+
+# --- states ----------------------------------------------------------------------------
+
+
+def _state_ref(state: State) -> StateRef:
+    return StateRef.model_validate(state)
+
+
+def get_state(principal: Principal, session: Session, *, name: str) -> StateRead:
+    """Resolve ``name`` (ISO3, ISO2, COW code or abbreviation, common name) to a state."""
+    state = resolve_state(session, name)
+    full = repository.state_with_spells(session, state.id)
+    return StateRead.model_validate(full)
+
+
+def _when(value: str | int | date | None, *, field: str, clock: Clock | None) -> Period:
+    period = parse_when(value, field=field)
+    if period is None:
+        return Period.day((clock or SystemClock()).now().date())
+    return period
+
+
+# --- coverage --------------------------------------------------------------------------
+
+
+def _agreement_coverage(agreements: Iterable[Agreement], period: Period) -> list[Coverage]:
+    by_source: dict[tuple[str, date], int] = defaultdict(int)
+    for agreement in agreements:
+        if agreement.observed_through is not None:
+            by_source[(agreement.source, agreement.observed_through)] += int(
+                period.end > agreement.observed_through
+            )
+    return [
+        Coverage(
+            source=source,
+            observed_through=through,
+            carried_forward=carried > 0,
+            note=(
+                f"{source} observes through {through.isoformat()}; {carried} agreement(s) in this "
+                f"answer are carried forward from then to {period.label}"
+                if carried
+                else f"{source} observes through {through.isoformat()}"
+            ),
+        )
+        for (source, through), carried in sorted(by_source.items())
+    ]
+
+
+def _membership_coverage(memberships: Iterable[Membership], period: Period) -> list[Coverage]:
+    by_source: dict[tuple[str, int], int] = defaultdict(int)
+    for m in memberships:
+        if m.observed_through is not None:
+            by_source[(m.source, m.observed_through)] += int(period.end.year > m.observed_through)
+    return [
+        Coverage(
+            source=source,
+            observed_through=date(year, 12, 31),
+            carried_forward=carried > 0,
+            note=(
+                f"{source} observes memberships through {year}; {carried} membership(s) are "
+                f"carried forward from {year} to {period.label}"
+                if carried
+                else f"{source} observes memberships through {year}"
+            ),
+        )
+        for (source, year), carried in sorted(by_source.items())
+    ]
+
+
+def _membership_read(m: Membership, period: Period | None) -> MembershipRead:
+    carried = (
+        period is not None
+        and m.observed_through is not None
+        and period.end.year > m.observed_through
+    )
+    return MembershipRead(
+        id=m.id,
+        organization=m.organization.key,
+        state=_state_ref(m.state),
+        status=m.status,
+        from_year=m.from_year,
+        to_year=m.to_year,
+        observed_through=m.observed_through,
+        source=m.source,
+        carried_forward=carried,
+    )
+
+
+# --- organizations ---------------------------------------------------------------------
+
+
+def resolve_organization(session: Session, key: str) -> Organization:
+    org = repository.organization_by_key(session, key)
+    if org is None:
+        keys = [o.key for o in repository.organizations(session)]
+        raise NotFound(
+            f"organization: no organization is called {key!r}; known: {', '.join(keys)}",
+            field="organization",
+            value=key,
+            candidates=keys,
+        )
+    return org
+
+
+def list_organizations(principal: Principal, session: Session) -> list[OrganizationRead]:
+    return [OrganizationRead.model_validate(o) for o in repository.organizations(session)]
+
+
+def organization_members(
+    principal: Principal,
+    session: Session,
+    *,
+    organization: str,
+    when: str | int | date | None = None,
+    status: str | None = "full",
+    clock: Clock | None = None,
+) -> OrganizationMembers:
+    """Members of ``organization`` during ``when`` (a year or date; default today)."""
+    org = resolve_organization(session, organization)
+    period = _when(when, field="year", clock=clock)
+    rows = [
+        m
+        for m in repository.members_of(session, org.id, period)
+        if status is None or m.status == status
+    ]
+    return OrganizationMembers(
+        organization=OrganizationRead.model_validate(org),
+        when=period.label,
+        members=[_membership_read(m, period) for m in rows],
+        coverage=_membership_coverage(rows, period),
+    )
+
+
+# --- agreements ------------------------------------------------------------------------
+
+
+def _summaries(session: Session, agreements: Sequence[Agreement]) -> list[AgreementSummary]:
+    ids = [a.id for a in agreements]
+    domains = repository.domains_of(session, ids)
+    parties = repository.party_states_of(session, ids)
+    return [
+        AgreementSummary(
+            id=a.id,
+            title=a.title,
+            source=a.source,
+            source_id=a.source_id,
+            signed=a.signed,
+            in_force=a.in_force,
+            ended=a.ended,
+            status=a.status,
+            confidential=a.confidential,
+            organization=a.organization.key if a.organization else None,
+            domains=domains.get(a.id, []),
+            parties=[s.iso3 or s.name for s in parties.get(a.id, [])],
+        )
+        for a in agreements
+    ]
+
+
+def agreement_read(session: Session, agreement: Agreement) -> AgreementRead:
+    summary = _summaries(session, [agreement])[0]
+    ceiling = agreement.sharing_ceiling
+    return AgreementRead(
+        **summary.model_dump(),
+        status_since=agreement.status_since,
+        sharing_ceiling=None if ceiling is None else Clearance(ceiling).name,
+        observed_through=agreement.observed_through,
+        citation=agreement.citation,
+        terms=agreement.terms or {},
+        domain_terms=[DomainRead(domain=d.domain, terms=d.terms or {}) for d in agreement.domains],
+        party_spells=[
+            PartyRead(state=_state_ref(p.state), phase=p.phase, entered=p.entered, exited=p.exited)
+            for p in agreement.parties
+        ],
+        phases=[
+            {
+                "phase": ph.phase,
+                "source_id": ph.source_id,
+                "begins": ph.begins,
+                "ends": ph.ends,
+                "terms": ph.terms,
+            }
+            for ph in agreement.phases
+        ],
+    )
+
+
+def _check_domains(domains: Sequence[str]) -> list[str]:
+    for d in domains:
+        if d not in DOMAINS:
+            raise InvalidInput(
+                f"domain: unknown domain {d!r}; expected one of {', '.join(DOMAINS)}",
+                field="domain",
+                value=d,
+                candidates=list(DOMAINS),
+            )
+    return list(domains)
+
+
+def list_agreements(
+    principal: Principal,
+    session: Session,
+    *,
+    parties: Sequence[str] = (),
+    domains: Sequence[str] = (),
+    organization: str | None = None,
+    in_force: str | int | date | None = None,
+    text: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[AgreementSummary]:
+    """Agreements the principal may see, filtered; every named party must be a party."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit", value=limit)
+    if offset < 0:
+        raise InvalidInput("offset must not be negative", field="offset", value=offset)
+    party_ids = [resolve_state(session, p, field="party").id for p in parties]
+    org_id = resolve_organization(session, organization).id if organization else None
+    period = parse_when(in_force, field="in_force")
+    stmt = repository.filter_agreements(
+        repository.visible_agreements(principal),
+        party_ids=party_ids,
+        domains=_check_domains(domains),
+        organization_id=org_id,
+        period=period,
+        text=text,
+        status=status,
+        source=SOURCE_ALIASES.get(source.lower(), source) if source else None,
+    )
+    total = repository.count(session, stmt)
+    rows = repository.page(session, stmt, limit=limit, offset=offset)
+    return Page[AgreementSummary](
+        items=_summaries(session, rows),
+        total=total,
+        limit=limit,
+        offset=offset,
+        coverage=_agreement_coverage(rows, period) if period else [],
+    )
+
+
+def find_agreement(
+    principal: Principal, session: Session, ref: str | int, action: Action = Action.VIEW
+) -> Agreement:
+    """An agreement by id (``42``) or source reference (``ATOP 3275``, ``curated:smda-2025``)."""
+    agreement_id: int | None
+    text = str(ref).strip()
+    if text.isdigit():
+        agreement_id = int(text)
+    elif (m := _REF.match(text)) is not None:
+        source = SOURCE_ALIASES.get(m["source"].strip().lower(), m["source"].strip())
+        agreement_id = repository.agreement_id_by_source(session, principal, source, m["id"])
+    else:
+        agreement_id = None
+    found = (
+        None
+        if agreement_id is None
+        else repository.agreement(session, principal, agreement_id, action)
+    )
+    if found is None:
+        if action is Action.CHANGE and agreement_id is not None:
+            visible = repository.agreement(session, principal, agreement_id, Action.VIEW)
+            if visible is not None:
+                from taawun.core.errors import PermissionDenied
+
+                raise PermissionDenied(
+                    f"agreement {ref}: only an admin or a liaison of a party state may change it",
+                    field="agreement",
+                    value=ref,
+                )
+        raise NotFound(f"agreement: no agreement {ref!r}", field="agreement", value=ref)
+    return found
+
+
+def get_agreement(principal: Principal, session: Session, *, ref: str | int) -> AgreementRead:
+    return agreement_read(session, find_agreement(principal, session, ref))
+
+
+# --- partners, dyads, profiles ------------------------------------------------------
+
+
+def partners(
+    principal: Principal,
+    session: Session,
+    *,
+    state: str,
+    when: str | int | date | None = None,
+    clock: Clock | None = None,
+) -> Partners:
+    """The states joined to ``state`` by an agreement in force during ``when``, with domains."""
+    me = resolve_state(session, state)
+    return _partners(principal, session, me, _when(when, field="year", clock=clock))
+
+
+def _partners(principal: Principal, session: Session, me: State, period: Period) -> Partners:
+    rows = repository.partner_rows(session, principal, me.id, period)
+    agreement_ids = {a for _, a in rows}
+    domains = repository.domains_of(session, agreement_ids)
+    by_partner: dict[int, set[int]] = defaultdict(set)
+    for partner_id, agreement_id in rows:
+        by_partner[partner_id].add(agreement_id)
+    states = repository.states_by_ids(session, by_partner)
+    items = [
+        PartnerRead(
+            state=_state_ref(states[pid]),
+            domains=sorted({d for a in aids for d in domains.get(a, [])}),
+            agreements=sorted(aids),
+        )
+        for pid, aids in by_partner.items()
+    ]
+    items.sort(key=lambda p: p.state.name)
+    agreements = repository.agreements_by_ids(session, principal, agreement_ids)
+    return Partners(
+        state=_state_ref(me),
+        when=period.label,
+        partners=items,
+        coverage=_agreement_coverage(agreements, period),
+    )
+
+
+def dyad(principal: Principal, session: Session, *, a: str, b: str) -> DyadTimeline:
+    """Every agreement joining states ``a`` and ``b``, with the span both were parties."""
+    state_a = resolve_state(session, a, field="a")
+    state_b = resolve_state(session, b, field="b")
+    if state_a.id == state_b.id:
+        raise InvalidInput("a and b name the same state", field="b", value=b)
+    spans: dict[int, tuple[Agreement, date | None, date | None]] = {}
+    for agreement, a_in, a_out, b_in, b_out in repository.dyad_rows(
+        session, principal, state_a.id, state_b.id
+    ):
+        start = max((d for d in (a_in, b_in) if d is not None), default=None)
+        ends = [a_out, b_out]
+        end = None if None in ends else min(d for d in ends if d is not None)
+        if start is not None and end is not None and end < start:
+            continue
+        if agreement.id in spans:
+            _, s0, e0 = spans[agreement.id]
+            start = min((d for d in (s0, start) if d is not None), default=None)
+            end = None if e0 is None or end is None else max(e0, end)
+        spans[agreement.id] = (agreement, start, end)
+    ordered = sorted(spans.values(), key=lambda t: (t[1] or date.min, t[0].id))
+    summaries = {s.id: s for s in _summaries(session, [t[0] for t in ordered])}
+    return DyadTimeline(
+        a=_state_ref(state_a),
+        b=_state_ref(state_b),
+        entries=[
+            DyadEntry(agreement=summaries[ag.id], joined_from=start, joined_to=end)
+            for ag, start, end in ordered
+        ],
+        coverage=_agreement_coverage(
+            [t[0] for t in ordered if t[2] is None], Period(date.max, date.max, "the present")
+        ),
+    )
+
+
+def state_profile(
+    principal: Principal,
+    session: Session,
+    *,
+    state: str,
+    when: str | int | date | None = None,
+    clock: Clock | None = None,
+) -> StateProfile:
+    """Memberships, agreements in force and partners by domain of ``state`` during ``when``."""
+    me = resolve_state(session, state)
+    period = _when(when, field="year", clock=clock)
+    memberships = repository.memberships_of_state(session, me.id, period)
+    stmt = repository.filter_agreements(
+        repository.visible_agreements(principal), party_ids=[me.id], period=period
+    )
+    agreements = repository.page(session, stmt, limit=MAX_LIMIT * 10, offset=0)
+    found = _partners(principal, session, me, period)
+    by_domain: dict[str, list[StateRef]] = defaultdict(list)
+    for partner in found.partners:
+        for domain in partner.domains:
+            by_domain[domain].append(partner.state)
+    full = repository.state_with_spells(session, me.id)
+    return StateProfile(
+        state=StateRead.model_validate(full),
+        when=period.label,
+        memberships=[_membership_read(m, period) for m in memberships],
+        agreements=_summaries(session, agreements),
+        partners_by_domain=dict(sorted(by_domain.items())),
+        coverage=_agreement_coverage(agreements, period)
+        + _membership_coverage(memberships, period),
+    )

@@ -1,0 +1,1 @@
+"""Engine, sessions, declarative Base, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""The FastAPI app assembled from the contexts routers."""

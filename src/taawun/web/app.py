@@ -1,0 +1,45 @@
+"""The FastAPI application, assembled from the contexts' routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from taawun import __version__
+from taawun.access.api import router as access_router
+from taawun.core.clock import Clock, SystemClock
+from taawun.core.settings import Settings
+from taawun.registry.api import router as registry_router
+from taawun.storage.engine import make_engine, make_sessionmaker
+from taawun.web import errors
+
+
+def create_app(
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="taawun",
+        version=__version__,
+        description=(
+            "Security partnerships between nations: agreements from real data (ATOP 5.1, "
+            "COW), accounts and audit. Every endpoint except /health needs a Bearer token "
+            "or HTTP Basic."
+        ),
+    )
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.clock = clock or SystemClock()
+    errors.install(app)
+
+    @app.get("/health", tags=["node"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(access_router)
+    app.include_router(registry_router)
+    return app

@@ -1,0 +1,166 @@
+"""Recording and changing agreements and memberships: permissions, audit, no partial writes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from taawun.access.audit import verify_chain
+from taawun.access.models import AuditEntry
+from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from taawun.core.principal import Principal, Role
+from taawun.registry import changes, service
+from taawun.registry.models import Agreement, AgreementDomain, AgreementParty, Membership
+from taawun.registry.schemas import AgreementCreate, AgreementUpdate, MembershipCreate
+
+from .conftest import PrincipalFor
+
+
+def _counts(session: Session) -> tuple[int, ...]:
+    return tuple(
+        session.scalar(select(func.count()).select_from(m)) or 0
+        for m in (Agreement, AgreementDomain, AgreementParty, Membership, AuditEntry)
+    )
+
+
+def _draft(**overrides: object) -> AgreementCreate:
+    values: dict[str, object] = {
+        "title": "Pakistan–Turkey training exchange (test)",
+        "parties": ["TUR", "PAK"],
+        "domains": ["training", "intelligence_sharing"],
+        "in_force": date(2024, 1, 1),
+        "sharing_ceiling": "SECRET",
+    }
+    values.update(overrides)
+    return AgreementCreate.model_validate(values)
+
+
+def test_liaison_of_a_party_records_and_it_is_audited(
+    loaded_db: Session, principal_for: PrincipalFor
+) -> None:
+    liaison = principal_for("PAK", role=Role.LIAISON)
+    before = _counts(loaded_db)
+    created = changes.record_agreement(liaison, loaded_db, data=_draft())
+    assert created.parties == ["PAK", "TUR"]
+    assert created.sharing_ceiling == "SECRET"
+    assert created.status == "in_force"
+    after = _counts(loaded_db)
+    assert after[0] == before[0] + 1 and after[4] == before[4] + 1
+    entry = loaded_db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert entry is not None and entry.action == "registry.agreement.record"
+    assert entry.actor == liaison.username and entry.after and entry.after["title"] == created.title
+    assert verify_chain(loaded_db).ok
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.VIEWER, Role.LIAISON])
+def test_non_party_or_non_liaison_cannot_record(
+    loaded_db: Session, principal_for: PrincipalFor, role: Role
+) -> None:
+    state = "SAU" if role is Role.LIAISON else "PAK"
+    before = _counts(loaded_db)
+    with pytest.raises(PermissionDenied):
+        changes.record_agreement(principal_for(state, role=role), loaded_db, data=_draft())
+    assert _counts(loaded_db) == before
+
+
+def test_bad_input_names_the_field_and_writes_nothing(loaded_db: Session) -> None:
+    system = Principal.system_principal()
+    before = _counts(loaded_db)
+    with pytest.raises(NotFound) as unknown:
+        changes.record_agreement(system, loaded_db, data=_draft(parties=["TUR", "Atlantis"]))
+    assert unknown.value.field == "parties" and "Atlantis" in unknown.value.message
+    with pytest.raises(InvalidInput) as twice:
+        changes.record_agreement(system, loaded_db, data=_draft(parties=["TUR", "640"]))
+    assert twice.value.field == "parties"
+    with pytest.raises(InvalidInput) as order:
+        changes.record_agreement(
+            system, loaded_db, data=_draft(signed=date(2024, 6, 1), in_force=date(2024, 1, 1))
+        )
+    assert order.value.field == "in_force"
+    changes.record_agreement(system, loaded_db, data=_draft())
+    middle = _counts(loaded_db)
+    with pytest.raises(Conflict) as duplicate:
+        changes.record_agreement(system, loaded_db, data=_draft())
+    assert duplicate.value.field == "title"
+    assert _counts(loaded_db) == middle
+    assert middle[0] == before[0] + 1
+
+
+def test_schema_refuses_unknown_domain_and_ceiling() -> None:
+    with pytest.raises(ValueError, match="friendship"):
+        _draft(domains=["friendship"])
+    with pytest.raises(ValueError, match="ULTRA"):
+        _draft(sharing_ceiling="ULTRA")
+
+
+def test_suspend_resume_terminate(loaded_db: Session, principal_for: PrincipalFor) -> None:
+    liaison = principal_for("TUR", role=Role.LIAISON)
+    created = changes.record_agreement(liaison, loaded_db, data=_draft())
+    suspended = changes.suspend_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 3, 1))
+    assert suspended.status == "suspended" and suspended.status_since == date(2025, 3, 1)
+    in_2026 = service.list_agreements(
+        liaison, loaded_db, parties=["TUR", "PAK"], in_force="2026-01-01"
+    )
+    assert created.id not in {a.id for a in in_2026.items}
+    in_2024 = service.list_agreements(
+        liaison, loaded_db, parties=["TUR", "PAK"], in_force="2024-06-01"
+    )
+    assert created.id in {a.id for a in in_2024.items}
+    with pytest.raises(Conflict):
+        changes.suspend_agreement(liaison, loaded_db, ref=created.id)
+    resumed = changes.resume_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 6, 1))
+    assert resumed.status == "in_force"
+    ended = changes.terminate_agreement(liaison, loaded_db, ref=created.id, on=date(2026, 1, 1))
+    assert ended.status == "terminated" and ended.ended == date(2026, 1, 1)
+    with pytest.raises(Conflict):
+        changes.resume_agreement(liaison, loaded_db, ref=created.id)
+    actions = loaded_db.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.target_id == str(created.id))
+        .order_by(AuditEntry.seq)
+    ).all()
+    assert actions == [
+        "registry.agreement.record",
+        "registry.agreement.suspend",
+        "registry.agreement.resume",
+        "registry.agreement.terminate",
+    ]
+
+
+def test_outsider_cannot_change_a_public_agreement(
+    loaded_db: Session, principal_for: PrincipalFor
+) -> None:
+    with pytest.raises(PermissionDenied):
+        changes.suspend_agreement(
+            principal_for("SAU", role=Role.LIAISON), loaded_db, ref="ATOP 3255"
+        )
+    admin = principal_for("SAU", role=Role.ADMIN)
+    amended = changes.amend_agreement(
+        admin,
+        loaded_db,
+        ref="ATOP 3255",
+        data=AgreementUpdate(domains=["consultation", "training"]),
+    )
+    assert amended.domains == ["consultation", "training"]
+
+
+def test_memberships(loaded_db: Session, principal_for: PrincipalFor) -> None:
+    liaison = principal_for("AZE", role=Role.LIAISON)
+    data = MembershipCreate(organization="GCC", state="AZE", status="observer", from_year=2024)
+    created = changes.record_membership(liaison, loaded_db, data=data)
+    assert created.organization == "GCC" and created.status == "observer"
+    with pytest.raises(Conflict):
+        changes.record_membership(liaison, loaded_db, data=data)
+    with pytest.raises(PermissionDenied):
+        changes.record_membership(
+            principal_for("TUR", role=Role.LIAISON),
+            loaded_db,
+            data=MembershipCreate(organization="GCC", state="AZE", from_year=2020),
+        )
+    observers = service.organization_members(
+        Principal.public(), loaded_db, organization="GCC", when=2025, status="observer"
+    )
+    assert [m.state.iso3 for m in observers.members] == ["AZE"]

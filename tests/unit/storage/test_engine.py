@@ -1,0 +1,56 @@
+"""Engines: URL normalisation, SQLite pragmas, and the unit of work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from taawun.registry.models import State
+from taawun.storage.engine import make_engine, make_sessionmaker, normalize_url, transaction
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////var/lib/taawun/taawun.db", "sqlite:////var/lib/taawun/taawun.db"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_normalize_url(given: str, expected: str) -> None:
+    assert normalize_url(given) == expected
+
+
+def test_sqlite_engine_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'node.db'}")
+    try:
+        # Two connections at once: the pragmas are set on every new connection.
+        with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+                assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+        assert (tmp_path / "sub" / "node.db").exists()
+    finally:
+        engine.dispose()
+
+
+def _state_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(State)) or 0
+
+
+def test_transaction_rolls_back_on_error(empty_engine: Engine) -> None:
+    factory = make_sessionmaker(empty_engine)
+    before = _state_count(empty_engine)
+
+    with pytest.raises(RuntimeError, match="boom"), transaction(factory) as session:
+        session.add(State(name="Atlantis", source="test"))
+        session.flush()
+        assert session.scalar(select(func.count()).select_from(State)) == before + 1
+        raise RuntimeError("boom")
+
+    assert _state_count(empty_engine) == before
