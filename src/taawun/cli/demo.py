@@ -10,7 +10,6 @@ import secrets
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from taawun.access import service
 from taawun.access.schemas import UserCreate
@@ -116,13 +115,11 @@ def demo(
     node.init()
     node.import_data(force=False)
     accounts = seed_accounts()
-    table = Table(title="Demo accounts (passwords and tokens are new on every run)")
-    for column in ("user", "password", "API token", "agency", "state"):
-        table.add_column(column)
-    for row in accounts:
-        table.add_row(*row)
-    console.print(table)
-    console.print(
+    console.print("[bold]Demo accounts[/bold] (passwords and tokens are new on every run):")
+    for username, password, token, agency, state in accounts:
+        # plain lines, never wrapped or cut, so credentials can be copied whole
+        typer.echo(f"  {username:<13} password {password}  token {token}  ({agency}, {state})")
+    typer.echo(
         f"try: curl -H 'Authorization: Bearer {accounts[0][2]}' "
         f"http://{host}:{port}/api/v1/dyads/TUR/PAK"
     )

@@ -71,5 +71,6 @@ class ImportReport:
                     f"{s.key:<20} {s.rows:>6} rows read, {s.inserted} inserted, "
                     f"{s.updated} updated, {s.deleted} deleted"
                 )
-        lines.extend(f"note: {n}" for n in self.notes)
+        if not all(s.skipped for s in self.sources.values()):
+            lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
