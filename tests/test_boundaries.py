@@ -39,6 +39,12 @@ PROTECTED: dict[str, dict[str, str]] = {
         "AgreementParty": "agreement_party",
         "AgreementPhase": "agreement_phase",
     },
+    "taawun.intel.models": {
+        "IntelObject": "intel_object",
+        "IntelRelease": "intel_release",
+        "IntelRecipient": "intel_recipient",
+        "TaxiiStatus": "taxii_status",
+    },
     "taawun.access.models": {
         "Agency": "agency",
         "User": "user_account",
@@ -48,6 +54,7 @@ PROTECTED: dict[str, dict[str, str]] = {
 }
 REGISTRY = frozenset(PROTECTED["taawun.registry.models"])
 ACCESS = frozenset({"Agency", "User", "ApiToken"})
+INTEL = frozenset(PROTECTED["taawun.intel.models"])
 AUDIT = frozenset({"AuditEntry"})
 
 # Where statements on protected models may be built: path prefix under src/taawun ->
@@ -62,9 +69,11 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "access/audit.py": (AUDIT, "appends to and verifies the audit hash chain, nothing else does"),
     "registry/policy.py": (REGISTRY, "the criterion restrict() applies: subqueries, runs nothing"),
     "access/policy.py": (ACCESS, "the criterion restrict() applies: subqueries, runs nothing"),
+    "intel/repository.py": (INTEL, "the intel context's query module; reads go through restrict"),
+    "intel/policy.py": (INTEL, "the release policy's SQL form: subqueries, runs nothing"),
 }
 # A policy module only builds criteria; running a statement there would skip restrict().
-POLICY_MODULES = ("registry/policy.py", "access/policy.py")
+POLICY_MODULES = ("registry/policy.py", "access/policy.py", "intel/policy.py")
 EXECUTE = frozenset({"execute", "scalar", "scalars"})
 
 STATEMENTS = frozenset({"select", "insert", "update", "delete"})

@@ -8,13 +8,29 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, SecretStr
 
 from taawun.core.principal import Clearance, Role
 
 USERNAME_PATTERN = r"^[a-z0-9._-]{3,80}$"
+
+
+def _clearance(value: object) -> object:
+    if isinstance(value, str | int) and not isinstance(value, Clearance):
+        try:
+            return Clearance.parse(value)
+        except Exception as exc:  # InvalidInput: reported by Pydantic as a field error
+            raise ValueError(str(exc)) from None
+    return value
+
+
+ClearanceName = Annotated[
+    Clearance,
+    BeforeValidator(_clearance),
+    PlainSerializer(lambda c: c.name, return_type=str, when_used="json"),
+]
 
 
 class AgencyKind(enum.StrEnum):
@@ -50,7 +66,7 @@ class UserCreate(BaseModel):
     username: str = Field(pattern=USERNAME_PATTERN)
     agency_id: int
     role: Role
-    clearance: Clearance
+    clearance: ClearanceName
     password: SecretStr
 
 
@@ -59,7 +75,7 @@ class UserRead(_Read):
     username: str
     agency_id: int
     role: Role
-    clearance: Clearance
+    clearance: ClearanceName
     active: bool
     created_at: datetime
 

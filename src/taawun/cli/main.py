@@ -39,7 +39,9 @@ cli.add_typer(admin.audit_app, name="audit")
 def app() -> None:
     """Console entry point."""
     try:
-        cli(standalone_mode=False)
+        code = cli(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except TaawunError as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc.message}")
         if exc.candidates:

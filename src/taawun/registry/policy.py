@@ -10,11 +10,17 @@ agreement needs an admin who can see it, or a liaison of a party state.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from datetime import date
+
+from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from taawun.access.restrict import Action
 from taawun.core.principal import Principal, Role
-from taawun.registry.models import Agreement, AgreementParty
+from taawun.registry.models import Agreement, AgreementDomain, AgreementParty
+
+SHARING_DOMAIN = "intelligence_sharing"
+IntColumn = ColumnElement[int] | InstrumentedAttribute[int]
 
 
 def _party_of(principal: Principal) -> ColumnElement[bool]:
@@ -52,6 +58,50 @@ class AgreementPolicy:
         if principal.system or principal.role is Role.ADMIN:
             return True
         return principal.role is Role.LIAISON and principal.state_id == state_id
+
+
+def _party_at(agreement_id: IntColumn, state: IntColumn | int, day: date) -> ColumnElement[bool]:
+    party = aliased(AgreementParty)
+    return exists(
+        select(party.id).where(
+            party.agreement_id == agreement_id,
+            party.state_id == state,
+            or_(party.entered.is_(None), party.entered <= day),
+            or_(party.exited.is_(None), party.exited >= day),
+        )
+    )
+
+
+def sharing_grant(
+    agreement_id: IntColumn,
+    *,
+    reader_state: int,
+    owner_state: IntColumn,
+    classification: IntColumn,
+    day: date,
+) -> ColumnElement[bool]:
+    """SQL: the agreement ``agreement_id`` lets ``reader_state`` read, on ``day``, what
+    ``owner_state`` released under it at ``classification``: it is in force (status and
+    dates), covers intelligence_sharing, its ceiling (none: UNCLASSIFIED) is not below the
+    classification, and both states are parties on that day. The registry's half of the
+    release policy (``intel/policy.py``), kept here because it reads registry tables."""
+    return exists(
+        select(Agreement.id).where(
+            Agreement.id == agreement_id,
+            Agreement.status == "in_force",
+            Agreement.in_force <= day,
+            or_(Agreement.ended.is_(None), Agreement.ended >= day),
+            classification <= func.coalesce(Agreement.sharing_ceiling, 0),
+            exists(
+                select(AgreementDomain.id).where(
+                    AgreementDomain.agreement_id == Agreement.id,
+                    AgreementDomain.domain == SHARING_DOMAIN,
+                )
+            ),
+            _party_at(Agreement.id, reader_state, day),
+            _party_at(Agreement.id, owner_state, day),
+        )
+    )
 
 
 def visible_to(

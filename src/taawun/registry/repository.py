@@ -188,6 +188,20 @@ def filter_agreements(
     return stmt
 
 
+def current_agreements_of(stmt: Select[Agreement], state_id: int) -> Select[Agreement]:
+    party = aliased(AgreementParty)
+    return stmt.where(
+        Agreement.status.in_(("in_force", "suspended")),
+        select(party.id)
+        .where(
+            party.agreement_id == Agreement.id,
+            party.state_id == state_id,
+            party.exited.is_(None),
+        )
+        .exists(),
+    )
+
+
 def count(session: Session, stmt: Select[Agreement]) -> int:
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 

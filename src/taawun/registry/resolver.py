@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process, utils
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
@@ -86,10 +86,11 @@ def resolve_state(session: Session, query: str, *, field: str = "state") -> Stat
     if (state := _unique(sorted(by_id.values(), key=lambda s: s.id), text, field)) is not None:
         return state
     choices = {sid: name for sid, name, _, _ in names}
-    close = process.extract(text, choices, limit=5, score_cutoff=50)
-    candidates = [
-        _label(s) for s in repository.states_by_ids(session, [c[2] for c in close]).values()
-    ]
+    close = process.extract(
+        text, choices, scorer=fuzz.ratio, processor=utils.default_process, limit=5, score_cutoff=70
+    )
+    by_id = repository.states_by_ids(session, [c[2] for c in close])
+    candidates = [_label(by_id[c[2]]) for c in close if c[2] in by_id]
     hint = f"; did you mean: {', '.join(candidates)}" if candidates else ""
     message = f"{field}: no state is named {query!r}{hint}"
     raise NotFound(message, field=field, value=query, candidates=candidates)

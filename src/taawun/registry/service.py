@@ -322,6 +322,14 @@ def find_agreement(
     return found
 
 
+def current_agreements_of(
+    principal: Principal, session: Session, *, state_id: int
+) -> list[AgreementSummary]:
+    """Visible agreements, in force or suspended, of which ``state_id`` is a party now."""
+    stmt = repository.current_agreements_of(repository.visible_agreements(principal), state_id)
+    return _summaries(session, repository.page(session, stmt, limit=MAX_LIMIT, offset=0))
+
+
 def get_agreement(principal: Principal, session: Session, *, ref: str | int) -> AgreementRead:
     return agreement_read(session, find_agreement(principal, session, ref))
 

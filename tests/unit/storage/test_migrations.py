@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 import taawun.access.models
+import taawun.intel.models
 import taawun.registry.models
 from taawun.storage.base import Base
 from taawun.storage.migrate import downgrade, upgrade

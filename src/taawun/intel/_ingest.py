@@ -1,0 +1,229 @@
+"""Ingest: turn a submission into stored object versions, one outcome per object.
+
+Two steps, so that nothing is written until every object has been judged:
+``stage`` validates each object (STIX 2.1, markings, release, recipients) and
+``store`` writes the accepted ones in one savepoint, allocating strictly
+increasing ``date_added`` values (TAXII 2.1 §3.5 pagination relies on them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from taawun.core.errors import TaawunError
+from taawun.core.principal import Principal
+from taawun.intel import repository
+from taawun.intel._release import ReleaseChecker
+from taawun.intel.markings import MarkingDefaults, Markings, read_markings
+from taawun.intel.models import IntelObject
+from taawun.intel.repository import Filters, Scope
+from taawun.intel.schemas import ObjectOutcome
+from taawun.intel.times import parse_us, to_us
+from taawun.intel.validate import validate_object
+
+REF_PROPERTIES = (
+    "sighting_of_ref",
+    "source_ref",
+    "target_ref",
+    "object_refs",
+    "observed_data_refs",
+)
+NOT_OWNER = "id: this id belongs to another agency's object; only its owner adds versions"
+
+
+@dataclass(slots=True)
+class Staged:
+    index: int
+    obj: dict[str, Any]
+    marks: Markings
+    release_ids: list[int]
+    recipient_ids: list[int]
+
+
+@dataclass(slots=True)
+class Submission:
+    outcomes: list[ObjectOutcome] = field(default_factory=list)
+    staged: list[Staged] = field(default_factory=list)
+    stored: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _label(obj: Mapping[str, Any]) -> str:
+    parts = [obj.get(k) for k in ("name", "value", "pattern")]
+    text = " ".join(p for p in parts if isinstance(p, str))
+    return (text or str(obj.get("id", "")))[:400]
+
+
+def _refs(obj: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key in REF_PROPERTIES:
+        value = obj.get(key)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, str))
+    return out
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def stage(
+    checker: ReleaseChecker,
+    objects: Sequence[Any],
+    defaults: MarkingDefaults,
+    collection_agreement: int | None,
+) -> Submission:
+    """Judge every object; nothing is written."""
+    sub = Submission()
+    for index, obj in enumerate(objects):
+        if not isinstance(obj, Mapping):
+            sub.outcomes.append(
+                ObjectOutcome(
+                    index=index, id=None, version=None, ok=False, reasons=["not a JSON object"]
+                )
+            )
+            continue
+        outcome = ObjectOutcome(
+            index=index,
+            id=_text(obj.get("id")),
+            version=_text(obj.get("modified") or obj.get("created")),
+            ok=True,
+        )
+        reasons = validate_object(obj)
+        if not reasons:
+            try:
+                marks = read_marks(checker, obj, defaults, collection_agreement)
+                staged = Staged(
+                    index,
+                    dict(obj),
+                    marks,
+                    checker.check_release(marks),
+                    checker.check_recipients(marks),
+                )
+            except TaawunError as exc:
+                reasons = [exc.message]
+        if reasons:
+            outcome = outcome.model_copy(update={"ok": False, "reasons": reasons})
+        else:
+            sub.staged.append(staged)
+        sub.outcomes.append(outcome)
+    return sub
+
+
+def read_marks(
+    checker: ReleaseChecker,
+    obj: Mapping[str, Any],
+    defaults: MarkingDefaults,
+    collection_agreement: int | None,
+) -> Markings:
+    marks = read_markings(obj, defaults)
+    if collection_agreement is not None:
+        marks = checker.with_collection(marks, collection_agreement)
+    return marks
+
+
+def store(principal: Principal, session: Session, sub: Submission, *, now: datetime) -> Submission:
+    """Write the staged objects (call inside a savepoint); fills ``sub.stored``."""
+    last_added = repository.lock_for_ingest(session)
+    existing = repository.existing_versions(session, [s.obj["id"] for s in sub.staged])
+    derived = derived_classification(principal, session, now.date(), [s.obj for s in sub.staged])
+    releases: list[list[int]] = []
+    recipients: list[list[int]] = []
+    touched: set[str] = set()
+    seen: set[tuple[str, int]] = set()
+    seen_ids: set[str] = set()
+    next_us = max(to_us(now), last_added + 1)
+    for s in sub.staged:
+        stix_id = s.obj["id"]
+        version_us = parse_us(s.obj.get("modified") or s.obj["created"], field="modified")
+        versions = existing.get(stix_id, [])
+        if any(owner != principal.agency_id for _, owner in versions):
+            sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(
+                update={"ok": False, "reasons": [NOT_OWNER]}
+            )
+            continue
+        if (stix_id, version_us) in seen or any(v == version_us for v, _ in versions):
+            sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(update={"duplicate": True})
+            continue
+        if versions or stix_id in seen_ids:
+            touched.add(stix_id)
+        seen.add((stix_id, version_us))
+        seen_ids.add(stix_id)
+        row = _row(
+            principal,
+            s,
+            version_us=version_us,
+            added_us=next_us,
+            derived=derived.get(stix_id, 0),
+            versions=versions,
+        )
+        sub.stored.append(row)
+        releases.append(s.release_ids)
+        recipients.append(s.recipient_ids)
+        next_us += 1
+    repository.insert_versions(session, sub.stored, releases, recipients)
+    if touched:
+        repository.refresh_first_last(session, touched)
+    return sub
+
+
+def _row(
+    principal: Principal,
+    s: Staged,
+    *,
+    version_us: int,
+    added_us: int,
+    derived: int,
+    versions: list[tuple[int, int]],
+) -> dict[str, Any]:
+    created = s.obj.get("created")
+    return {
+        "stix_id": s.obj["id"],
+        "type": s.obj["type"],
+        "spec_version": s.obj.get("spec_version", "2.1"),
+        "created_us": parse_us(created, field="created") if created else version_us,
+        "version_us": version_us,
+        "added_us": added_us,
+        "is_first": not versions,
+        "is_last": not versions,
+        "owner_agency_id": principal.agency_id,
+        "owner_state_id": principal.state_id,
+        "tlp": int(s.marks.tlp),
+        "classification": max(int(s.marks.classification), derived),
+        "released_to_all": s.marks.release_to_all,
+        "revoked": bool(s.obj.get("revoked", False)),
+        "label": _label(s.obj),
+        "body": orjson.dumps(s.obj),
+    }
+
+
+def derived_classification(
+    principal: Principal, session: Session, day: date, objects: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
+    """An object derived from others (sighting, relationship, note, report) carries at least
+    their classification: the highest among the referenced objects the principal can read."""
+    wanted = {o["id"]: refs for o in objects if (refs := _refs(o))}
+    all_refs = sorted({r for refs in wanted.values() for r in refs})
+    if not all_refs:
+        return {}
+    highest: dict[str, int] = {}
+    for i in range(0, len(all_refs), 500):
+        rows, _ = repository.page(
+            session,
+            principal,
+            day,
+            scope=Scope(),
+            filters=Filters(ids=all_refs[i : i + 500], versions=("all",)),
+            limit=100_000,
+            columns=(IntelObject.stix_id, IntelObject.classification),
+        )
+        for stix_id, classification in rows:
+            highest[stix_id] = max(highest.get(stix_id, 0), classification)
+    return {oid: max((highest.get(r, 0) for r in refs), default=0) for oid, refs in wanted.items()}

@@ -1,0 +1,110 @@
+"""Checking a release before it is stored: the owner may release only under agreements that
+would let the parties read it (ARCHITECTURE.md, "The release policy"), and name TLP:RED
+recipients that exist."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from taawun.access import service as access
+from taawun.core.errors import InvalidInput, PermissionDenied
+from taawun.core.principal import Clearance, Principal
+from taawun.intel.collections import agreement_for_collection
+from taawun.intel.markings import Markings, Tlp
+from taawun.registry import service as registry
+from taawun.registry.policy import SHARING_DOMAIN
+from taawun.registry.schemas import AgreementRead
+
+
+class ReleaseChecker:
+    """Resolves and checks release lists and recipients, caching per reference."""
+
+    def __init__(self, principal: Principal, session: Session, day: date) -> None:
+        self.principal = principal
+        self.session = session
+        self.day = day
+        self._agreements: dict[str, AgreementRead] = {}
+        self._agencies: dict[str, int] = {}
+
+    def agreement(self, ref: str) -> AgreementRead:
+        if ref not in self._agreements:
+            agreement_id = agreement_for_collection(self.principal, self.session, ref)
+            self._agreements[ref] = registry.get_agreement(
+                self.principal, self.session, ref=agreement_id if agreement_id is not None else ref
+            )
+        return self._agreements[ref]
+
+    def with_collection(self, marks: Markings, agreement_id: int) -> Markings:
+        return replace(marks, release_to=(*marks.release_to, str(agreement_id)))
+
+    def check_release(self, marks: Markings) -> list[int]:
+        if marks.release_to_all and marks.tlp is not Tlp.CLEAR:
+            raise InvalidInput(
+                "release_to_all: only TLP:CLEAR objects may be released to everyone",
+                field="release_to_all",
+            )
+        ids: list[int] = []
+        for ref in marks.release_to:
+            agreement = self.agreement(ref)
+            self._check(agreement, marks.classification)
+            if agreement.id not in ids:
+                ids.append(agreement.id)
+        return ids
+
+    def _check(self, agreement: AgreementRead, classification: Clearance) -> None:
+        name = f"agreement {agreement.id} ({agreement.title})"
+        mine = any(
+            p.state.id == self.principal.state_id
+            and (p.entered is None or p.entered <= self.day)
+            and (p.exited is None or p.exited >= self.day)
+            for p in agreement.party_spells
+        )
+        if not mine:
+            raise PermissionDenied(
+                f"release_to: your state is not a party to {name}",
+                field="release_to",
+                value=agreement.id,
+            )
+        if SHARING_DOMAIN not in agreement.domains:
+            raise InvalidInput(
+                f"release_to: {name} does not cover intelligence_sharing",
+                field="release_to",
+                value=agreement.id,
+            )
+        in_force = (
+            agreement.status == "in_force"
+            and agreement.in_force is not None
+            and agreement.in_force <= self.day
+            and (agreement.ended is None or agreement.ended >= self.day)
+        )
+        if not in_force:
+            raise InvalidInput(
+                f"release_to: {name} is not in force ({agreement.status})",
+                field="release_to",
+                value=agreement.id,
+            )
+        ceiling = Clearance.parse(agreement.sharing_ceiling or "UNCLASSIFIED")
+        if classification > ceiling:
+            raise InvalidInput(
+                f"classification: {classification.name} is above the ceiling of {name} "
+                f"({ceiling.name})",
+                field="classification",
+                value=classification.name,
+            )
+
+    def check_recipients(self, marks: Markings) -> list[int]:
+        if not marks.recipients:
+            return []
+        if marks.tlp is not Tlp.RED:
+            raise InvalidInput(
+                "recipients: only TLP:RED objects name recipients", field="recipients"
+            )
+        ids: list[int] = []
+        for ref in marks.recipients:
+            if ref not in self._agencies:
+                self._agencies[ref] = access.find_agency(self.principal, self.session, ref=ref).id
+            ids.append(self._agencies[ref])
+        return ids

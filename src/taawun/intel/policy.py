@@ -1,0 +1,155 @@
+"""The release policy (ARCHITECTURE.md, "The release policy"): who may read which intel.
+
+An agency A (state S_A) may read object version O owned by agency B (state S_B)
+at time t, by a user U of A, exactly when all hold:
+
+1. U's clearance ≥ O's classification; and
+2. S_A = S_B, or O is TLP:CLEAR and its owner released it to everyone on the
+   node, or some agreement G on O's release list is in force at t (status and
+   dates), has S_A and S_B both as parties at t, covers intelligence_sharing,
+   and O's classification ≤ G's ceiling (no ceiling: UNCLASSIFIED only);
+3. if O is TLP:RED, A is one of O's named recipients, or A = B.
+
+The rule exists here twice: ``criterion`` is the SQL every query of intel uses
+(through ``access.restrict`` in ``intel/repository.py``), ``may_read`` the
+plain-Python predicate that tests compare it with on generated worlds. It is
+evaluated at query time: suspending or ending G removes the access at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from taawun.access.restrict import Action
+from taawun.core.principal import Principal
+from taawun.intel.markings import Tlp
+from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease
+from taawun.registry.policy import SHARING_DOMAIN, sharing_grant
+
+
+def agreement_grants(principal_state: int, day: date) -> ColumnElement[bool]:
+    """Some agreement on the row's release list lets ``principal_state`` read the row at ``day``."""
+    return exists(
+        select(IntelRelease.agreement_id).where(
+            IntelRelease.object_seq == IntelObject.seq,
+            sharing_grant(
+                IntelRelease.agreement_id,
+                reader_state=principal_state,
+                owner_state=IntelObject.owner_state_id,
+                classification=IntelObject.classification,
+                day=day,
+            ),
+        )
+    )
+
+
+class IntelPolicy:
+    """The SQL form, for ``access.restrict``; ``day`` is the date the rule is evaluated at."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+
+    def criterion(self, principal: Principal, action: Action) -> ColumnElement[bool]:
+        if principal.system:
+            return true()
+        if principal.state_id is None or principal.agency_id is None:
+            return false()
+        if action is Action.CHANGE:
+            return IntelObject.owner_agency_id == principal.agency_id
+        return and_(
+            IntelObject.classification <= int(principal.clearance),
+            or_(
+                IntelObject.owner_state_id == principal.state_id,
+                and_(IntelObject.tlp == int(Tlp.CLEAR), IntelObject.released_to_all.is_(True)),
+                agreement_grants(principal.state_id, self.day),
+            ),
+            or_(
+                IntelObject.tlp != int(Tlp.RED),
+                IntelObject.owner_agency_id == principal.agency_id,
+                exists(
+                    select(IntelRecipient.agency_id).where(
+                        IntelRecipient.object_seq == IntelObject.seq,
+                        IntelRecipient.agency_id == principal.agency_id,
+                    )
+                ),
+            ),
+        )
+
+
+# --- the plain-Python form, for tests ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementFacts:
+    status: str
+    in_force: date | None
+    ended: date | None
+    ceiling: int | None
+    domains: frozenset[str]
+    parties: tuple[tuple[int, date | None, date | None], ...]  # (state, entered, exited)
+
+    def party_at(self, state: int, day: date) -> bool:
+        return any(
+            s == state and (entered is None or entered <= day) and (exited is None or exited >= day)
+            for s, entered, exited in self.parties
+        )
+
+    def in_force_at(self, day: date) -> bool:
+        return (
+            self.status == "in_force"
+            and self.in_force is not None
+            and self.in_force <= day
+            and (self.ended is None or self.ended >= day)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFacts:
+    owner_agency: int
+    owner_state: int
+    tlp: Tlp
+    classification: int
+    released_to_all: bool
+    release_to: frozenset[int]
+    recipients: frozenset[int]
+
+
+def may_read(
+    principal: Principal,
+    obj: ObjectFacts,
+    agreements: Mapping[int, AgreementFacts],
+    day: date,
+) -> bool:
+    """The release policy as a plain predicate (tests only)."""
+    if principal.system:
+        return True
+    if principal.state_id is None or principal.agency_id is None:
+        return False
+    if int(principal.clearance) < obj.classification:
+        return False
+    granted = (
+        obj.owner_state == principal.state_id
+        or (obj.tlp is Tlp.CLEAR and obj.released_to_all)
+        or any(_grants(agreements[g], principal.state_id, obj, day) for g in obj.release_to)
+    )
+    if not granted:
+        return False
+    return obj.tlp is not Tlp.RED or principal.agency_id in _red_readers(obj)
+
+
+def _grants(g: AgreementFacts, reader_state: int, obj: ObjectFacts, day: date) -> bool:
+    return (
+        g.in_force_at(day)
+        and SHARING_DOMAIN in g.domains
+        and obj.classification <= (g.ceiling or 0)
+        and g.party_at(reader_state, day)
+        and g.party_at(obj.owner_state, day)
+    )
+
+
+def _red_readers(obj: ObjectFacts) -> Collection[int]:
+    return {obj.owner_agency, *obj.recipients}

@@ -1,0 +1,314 @@
+"""The only place that builds statements over intel tables.
+
+Every read goes through ``access.restrict`` with ``policy.IntelPolicy``: TAXII,
+REST, CLI, export and counts all call the functions below. Two reads are made
+as the node itself, explicitly (``Principal.system_principal``): the existing
+versions of ids being written (for ownership and duplicates) and the agreement
+that allowed a read (for the audit log); neither returns content to a user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from taawun.access.restrict import Action, restrict
+from taawun.core.principal import Principal
+from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease, TaxiiStatus
+from taawun.intel.policy import IntelPolicy, agreement_grants
+
+_ADVISORY_LOCK_KEY = 7_240_712  # serializes date_added allocation across writers
+_CHUNK = 500
+SYSTEM = Principal.system_principal("intel")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which objects a listing is about: an agreement's collection, an agency's own, or all."""
+
+    agreement_id: int | None = None
+    agency_id: int | None = None
+
+    def criterion(self) -> ColumnElement[bool]:
+        if self.agreement_id is not None:
+            return (
+                select(IntelRelease.object_seq)
+                .where(
+                    IntelRelease.object_seq == IntelObject.seq,
+                    IntelRelease.agreement_id == self.agreement_id,
+                )
+                .exists()
+            )
+        if self.agency_id is not None:
+            return IntelObject.owner_agency_id == self.agency_id
+        return true()
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """TAXII 2.1 §3.4 filters, already parsed."""
+
+    added_after_us: int | None = None
+    ids: Sequence[str] = ()
+    types: Sequence[str] = ()
+    versions: Sequence[str] = ("last",)  # "first", "last", "all" or timestamps as µs strings
+    spec_versions: Sequence[str] = ()
+    text: str | None = None
+    owner_agency_id: int | None = None
+    include_revoked: bool = True
+
+    def criteria(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.added_after_us is not None:
+            out.append(IntelObject.added_us > self.added_after_us)
+        if self.ids:
+            out.append(IntelObject.stix_id.in_(list(self.ids)))
+        if self.types:
+            out.append(IntelObject.type.in_(list(self.types)))
+        if "all" not in self.versions:
+            choices: list[ColumnElement[bool]] = []
+            if "last" in self.versions:
+                choices.append(IntelObject.is_last.is_(True))
+            if "first" in self.versions:
+                choices.append(IntelObject.is_first.is_(True))
+            exact = [int(v) for v in self.versions if v not in ("first", "last")]
+            if exact:
+                choices.append(IntelObject.version_us.in_(exact))
+            out.append(or_(*choices))
+        if self.spec_versions:
+            out.append(IntelObject.spec_version.in_(list(self.spec_versions)))
+        if self.text:
+            out.append(func.lower(IntelObject.label).contains(self.text.lower(), autoescape=True))
+        if self.owner_agency_id is not None:
+            out.append(IntelObject.owner_agency_id == self.owner_agency_id)
+        if not self.include_revoked:
+            out.append(IntelObject.revoked.is_(False))
+        return out
+
+
+def readable(principal: Principal, day: date, *columns: Any) -> Select[Any]:
+    """``select(columns)`` over intel_object rows ``principal`` may read on ``day``."""
+    stmt = select(*columns) if columns else select(IntelObject)
+    return restrict(stmt, principal, Action.VIEW, policy=IntelPolicy(day))
+
+
+def page(
+    session: Session,
+    principal: Principal,
+    day: date,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    columns: Sequence[Any] = (IntelObject.added_us, IntelObject.body),
+) -> tuple[list[Any], bool]:
+    """Up to ``limit`` rows oldest-added first, and whether more exist (TAXII §3.3, §3.5)."""
+    stmt = (
+        readable(principal, day, *columns)
+        .where(scope.criterion(), *filters.criteria())
+        .order_by(IntelObject.added_us)
+        .limit(limit + 1)
+    )
+    rows = list(session.execute(stmt))
+    return rows[:limit], len(rows) > limit
+
+
+def count(
+    session: Session, principal: Principal, day: date, *, scope: Scope, filters: Filters
+) -> int:
+    stmt = readable(principal, day, func.count(IntelObject.seq)).where(
+        scope.criterion(), *filters.criteria()
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def newest_readable(
+    session: Session, principal: Principal, day: date, stix_id: str
+) -> IntelObject | None:
+    stmt = (
+        readable(principal, day)
+        .where(IntelObject.stix_id == stix_id)
+        .order_by(IntelObject.version_us.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def owned_versions(session: Session, principal: Principal, stix_id: str) -> list[IntelObject]:
+    """The versions of ``stix_id`` that ``principal``'s agency owns (may change)."""
+    stmt = restrict(select(IntelObject), principal, Action.CHANGE, policy=IntelPolicy(date.min))
+    return list(
+        session.scalars(stmt.where(IntelObject.stix_id == stix_id).order_by(IntelObject.version_us))
+    )
+
+
+def releases_of(session: Session, seqs: Iterable[int]) -> dict[int, list[int]]:
+    """Agreement ids on the release lists of rows the caller has already read."""
+    out: dict[int, list[int]] = {}
+    for chunk in _chunks(list(seqs)):
+        rows = session.execute(
+            select(IntelRelease.object_seq, IntelRelease.agreement_id).where(
+                IntelRelease.object_seq.in_(chunk)
+            )
+        )
+        for seq, agreement_id in rows:
+            out.setdefault(seq, []).append(agreement_id)
+    return out
+
+
+def recipients_of(session: Session, seqs: Iterable[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for chunk in _chunks(list(seqs)):
+        rows = session.execute(
+            select(IntelRecipient.object_seq, IntelRecipient.agency_id).where(
+                IntelRecipient.object_seq.in_(chunk)
+            )
+        )
+        for seq, agency_id in rows:
+            out.setdefault(seq, []).append(agency_id)
+    return out
+
+
+def granting_agreements(
+    session: Session, principal: Principal, day: date, seqs: Sequence[int]
+) -> dict[int, int]:
+    """For rows ``principal`` has read, one agreement that allowed each (for the audit log)."""
+    if principal.state_id is None or not seqs:
+        return {}
+    out: dict[int, int] = {}
+    for chunk in _chunks(list(seqs)):
+        stmt = (
+            select(IntelRelease.object_seq, func.min(IntelRelease.agreement_id))
+            .join(IntelObject, IntelObject.seq == IntelRelease.object_seq)
+            .where(IntelRelease.object_seq.in_(chunk), agreement_grants(principal.state_id, day))
+            .group_by(IntelRelease.object_seq)
+        )
+        out.update((seq, agreement) for seq, agreement in session.execute(stmt))
+    return out
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def lock_for_ingest(session: Session) -> int:
+    """Serialize writers and return the last ``date_added`` (µs) on the node."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+    return int(session.scalar(select(func.max(IntelObject.added_us))) or 0)
+
+
+def existing_versions(
+    session: Session, stix_ids: Sequence[str]
+) -> dict[str, list[tuple[int, int]]]:
+    """(version_us, owner agency) of every stored version of ``stix_ids``, read as the node."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    base = restrict(
+        select(IntelObject.stix_id, IntelObject.version_us, IntelObject.owner_agency_id),
+        SYSTEM,
+        Action.VIEW,
+        policy=IntelPolicy(date.min),
+    )
+    for chunk in _chunks(list(dict.fromkeys(stix_ids))):
+        for stix_id, version_us, owner in session.execute(
+            base.where(IntelObject.stix_id.in_(chunk))
+        ):
+            out.setdefault(stix_id, []).append((version_us, owner))
+    return out
+
+
+def insert_versions(
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    releases: Sequence[Sequence[int]],
+    recipients: Sequence[Sequence[int]],
+) -> list[int]:
+    """Insert object versions with their release lists and recipients; returns their seqs."""
+    if not rows:
+        return []
+    result = session.execute(
+        insert(IntelObject).returning(IntelObject.seq, sort_by_parameter_order=True), list(rows)
+    )
+    seqs = [r[0] for r in result]
+    release_rows = [
+        {"object_seq": seq, "agreement_id": g}
+        for seq, gs in zip(seqs, releases, strict=True)
+        for g in gs
+    ]
+    if release_rows:
+        session.execute(insert(IntelRelease), release_rows)
+    recipient_rows = [
+        {"object_seq": seq, "agency_id": a}
+        for seq, agencies in zip(seqs, recipients, strict=True)
+        for a in agencies
+    ]
+    if recipient_rows:
+        session.execute(insert(IntelRecipient), recipient_rows)
+    return seqs
+
+
+def refresh_first_last(session: Session, stix_ids: Iterable[str]) -> None:
+    """Recompute ``is_first``/``is_last`` for ids that gained or lost versions."""
+    for chunk in _chunks(list(dict.fromkeys(stix_ids))):
+        o2 = IntelObject.__table__.alias("o2")
+        last = select(func.max(o2.c.version_us)).where(o2.c.stix_id == IntelObject.stix_id)
+        first = select(func.min(o2.c.version_us)).where(o2.c.stix_id == IntelObject.stix_id)
+        session.execute(
+            update(IntelObject)
+            .where(IntelObject.stix_id.in_(chunk))
+            .values(
+                is_last=IntelObject.version_us == last.scalar_subquery(),
+                is_first=IntelObject.version_us == first.scalar_subquery(),
+            )
+        )
+
+
+def replace_release(session: Session, seq: int, agreement_ids: Sequence[int]) -> None:
+    session.execute(delete(IntelRelease).where(IntelRelease.object_seq == seq))
+    if agreement_ids:
+        session.execute(
+            insert(IntelRelease), [{"object_seq": seq, "agreement_id": g} for g in agreement_ids]
+        )
+
+
+def delete_object(session: Session, principal: Principal, stix_id: str) -> int:
+    """Delete every version of ``stix_id`` the principal's agency owns; returns how many."""
+    owned = [o.seq for o in owned_versions(session, principal, stix_id)]
+    if owned:
+        session.execute(delete(IntelObject).where(IntelObject.seq.in_(owned)))
+    return len(owned)
+
+
+# --- TAXII status ------------------------------------------------------------------------
+
+
+def add_status(session: Session, status: TaxiiStatus) -> None:
+    session.add(status)
+    session.flush()
+
+
+def status_for(session: Session, status_id: str, agency_id: int) -> TaxiiStatus | None:
+    stmt = select(TaxiiStatus).where(
+        TaxiiStatus.id == status_id, TaxiiStatus.agency_id == agency_id
+    )
+    return session.scalars(stmt).first()
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,97 @@
+"""Intel schemas: what share, list, show and export take in and give out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ShareDefaults(BaseModel):
+    """Markings applied to every object of a submission that carries none of its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    release_to: list[str] = Field(default=[], description="agreements: id, 'ATOP 4965', ...")
+    tlp: str = "amber"
+    classification: str = "UNCLASSIFIED"
+    recipients: list[str] = Field(default=[], description="TLP:RED recipient agencies (id or name)")
+    release_to_all: bool = Field(default=False, description="TLP:CLEAR only: everyone on the node")
+
+
+class ShareRequest(ShareDefaults):
+    objects: list[dict[str, Any]]
+
+
+class ObjectOutcome(BaseModel):
+    """One object of a submission: stored (or already there), or refused with reasons."""
+
+    index: int
+    id: str | None
+    version: str | None
+    ok: bool
+    reasons: list[str] = []
+    duplicate: bool = False
+
+
+class ShareReport(BaseModel):
+    total: int
+    stored: int
+    duplicates: int
+    failed: int
+    outcomes: list[ObjectOutcome]
+    date_added_first: str | None = None
+    date_added_last: str | None = None
+
+
+class IntelSummary(BaseModel):
+    id: str
+    type: str
+    version: str
+    date_added: str
+    owner_agency_id: int
+    tlp: str
+    classification: str
+    label: str
+    revoked: bool
+
+
+class IntelPage(BaseModel):
+    items: list[IntelSummary]
+    total: int
+    limit: int
+    next: str | None
+
+
+class IntelRead(BaseModel):
+    """One object version with its markings banner; release details only for its owner."""
+
+    banner: str
+    id: str
+    type: str
+    version: str
+    date_added: str
+    owner_agency_id: int
+    tlp: str
+    classification: str
+    revoked: bool
+    released_under: list[int] = Field(
+        description="agreements that let you read it (or all, if yours)"
+    )
+    recipients: list[int] = []
+    versions: int
+    object: dict[str, Any]
+
+
+class ReleaseChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    release_to: list[str]
+
+
+class ReleaseRead(BaseModel):
+    id: str
+    version: str
+    release_to: list[int]
+    changed_at: datetime
