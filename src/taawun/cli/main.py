@@ -10,7 +10,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from taawun.cli import admin, agreement, demo, node, registry
+from taawun.cli import admin, agreement, demo, intel, node, registry
 from taawun.cli._output import err_console
 from taawun.core.errors import InvalidInput, TaawunError
 
@@ -34,6 +34,7 @@ cli.add_typer(agreement.app, name="agreement")
 cli.add_typer(admin.agency_app, name="agency")
 cli.add_typer(admin.user_app, name="user")
 cli.add_typer(admin.audit_app, name="audit")
+cli.add_typer(intel.app, name="intel")
 
 
 def app() -> None:

@@ -31,18 +31,23 @@ from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease
 from taawun.registry.policy import SHARING_DOMAIN, sharing_grant
 
 
+def release_grants(principal_state: int, day: date) -> ColumnElement[bool]:
+    """For a joined (intel_release, intel_object) pair: that release lets ``principal_state``
+    read that object on ``day``."""
+    return sharing_grant(
+        IntelRelease.agreement_id,
+        reader_state=principal_state,
+        owner_state=IntelObject.owner_state_id,
+        classification=IntelObject.classification,
+        day=day,
+    )
+
+
 def agreement_grants(principal_state: int, day: date) -> ColumnElement[bool]:
     """Some agreement on the row's release list lets ``principal_state`` read the row at ``day``."""
     return exists(
         select(IntelRelease.agreement_id).where(
-            IntelRelease.object_seq == IntelObject.seq,
-            sharing_grant(
-                IntelRelease.agreement_id,
-                reader_state=principal_state,
-                owner_state=IntelObject.owner_state_id,
-                classification=IntelObject.classification,
-                day=day,
-            ),
+            IntelRelease.object_seq == IntelObject.seq, release_grants(principal_state, day)
         )
     )
 

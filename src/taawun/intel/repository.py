@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from taawun.access.restrict import Action, restrict
 from taawun.core.principal import Principal
 from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease, TaxiiStatus
-from taawun.intel.policy import IntelPolicy, agreement_grants
+from taawun.intel.policy import IntelPolicy, release_grants
 
 _ADVISORY_LOCK_KEY = 7_240_712  # serializes date_added allocation across writers
 _CHUNK = 500
@@ -196,7 +196,7 @@ def granting_agreements(
         stmt = (
             select(IntelRelease.object_seq, func.min(IntelRelease.agreement_id))
             .join(IntelObject, IntelObject.seq == IntelRelease.object_seq)
-            .where(IntelRelease.object_seq.in_(chunk), agreement_grants(principal.state_id, day))
+            .where(IntelRelease.object_seq.in_(chunk), release_grants(principal.state_id, day))
             .group_by(IntelRelease.object_seq)
         )
         out.update((seq, agreement) for seq, agreement in session.execute(stmt))

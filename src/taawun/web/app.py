@@ -7,6 +7,8 @@ from sqlalchemy import Engine
 
 from taawun import __version__
 from taawun.access.api import router as access_router
+from taawun.intel.api import router as intel_router
+from taawun.intel.taxii import router as taxii_router
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.settings import Settings
 from taawun.registry.api import router as registry_router
@@ -42,4 +44,6 @@ def create_app(
 
     app.include_router(access_router)
     app.include_router(registry_router)
+    app.include_router(intel_router)
+    app.include_router(taxii_router)
     return app

@@ -1,0 +1,177 @@
+"""Sharing and reading intel under the release policy, on the real registry."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from taawun.core.errors import NotFound, PermissionDenied
+from taawun.core.principal import Clearance, Role
+from taawun.intel import service
+from taawun.intel.markings import TLP2_IDS, MarkingDefaults, Tlp
+from taawun.intel.repository import Filters, Scope
+
+from .conftest import World, indicator
+
+
+def _ids(world: World, session: Session, agency: str, **kw: object) -> set[str]:
+    page = service.list_intel(world.user(agency, **kw), session, limit=1000, clock=world.clock)  # type: ignore[arg-type]
+    return {i.id for i in page.items}
+
+
+def test_bilateral_release_reaches_the_partner_and_no_one_else(
+    loaded_db: Session, world: World
+) -> None:
+    report = service.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[indicator(1)],
+        defaults=MarkingDefaults(
+            tlp=Tlp.AMBER,
+            classification=Clearance.CONFIDENTIAL,
+            release_to=(str(world.agreement_id),),
+        ),
+        clock=world.clock,
+    )
+    assert report.stored == 1 and report.failed == 0
+    oid = indicator(1)["id"]
+    assert oid in _ids(world, loaded_db, "TUR-MIT")
+    assert oid in _ids(world, loaded_db, "TUR-MOD")  # same state
+    assert oid in _ids(world, loaded_db, "PAK-ISI")  # party of the agreement
+    saudi = world.user("SAU-GIP")
+    page = service.list_intel(saudi, loaded_db, limit=1000, clock=world.clock)
+    assert page.total == 0 and page.items == []  # not even a count
+    with pytest.raises(NotFound):
+        service.show(saudi, loaded_db, stix_id=oid, clock=world.clock)
+
+
+def test_clearance_and_red_recipients(loaded_db: Session, world: World) -> None:
+    service.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[indicator(2, object_marking_refs=[TLP2_IDS[Tlp.RED]])],
+        defaults=MarkingDefaults(
+            classification=Clearance.SECRET,
+            release_to=(str(world.agreement_id),),
+            recipients=(str(world.agencies["PAK-ISI"]),),
+        ),
+        clock=world.clock,
+    )
+    oid = indicator(2)["id"]
+    assert oid in _ids(world, loaded_db, "PAK-ISI")
+    assert oid not in _ids(world, loaded_db, "PAK-ISI", clearance=Clearance.CONFIDENTIAL)
+    assert oid not in _ids(world, loaded_db, "TUR-MOD")  # RED: same state, not named
+    assert oid in _ids(world, loaded_db, "TUR-MIT")
+
+
+def test_suspending_the_agreement_removes_access_at_once(loaded_db: Session, world: World) -> None:
+    from taawun.registry import changes
+    from taawun.core.principal import Principal
+
+    service.share(
+        world.user("PAK-ISI"),
+        loaded_db,
+        objects=[indicator(3)],
+        defaults=MarkingDefaults(release_to=(str(world.agreement_id),)),
+        clock=world.clock,
+    )
+    oid = indicator(3)["id"]
+    assert oid in _ids(world, loaded_db, "TUR-MIT")
+    changes.suspend_agreement(
+        Principal.system_principal(), loaded_db, ref=world.agreement_id, on=world.clock.now().date()
+    )
+    assert oid not in _ids(world, loaded_db, "TUR-MIT")
+    assert oid in _ids(world, loaded_db, "PAK-ISI")  # the owner's state keeps it
+
+
+def test_release_checks_refuse_with_a_reason(loaded_db: Session, world: World) -> None:
+    saudi = world.user("SAU-GIP")
+    report = service.share(
+        saudi,
+        loaded_db,
+        objects=[indicator(4)],
+        defaults=MarkingDefaults(release_to=(str(world.agreement_id),)),
+        clock=world.clock,
+    )
+    assert report.stored == 0 and "not a party" in report.outcomes[0].reasons[0]
+    above = service.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[indicator(5)],
+        defaults=MarkingDefaults(
+            classification=Clearance.TOP_SECRET, release_to=(str(world.agreement_id),)
+        ),
+        clock=world.clock,
+    )
+    assert above.stored == 0 and "ceiling" in above.outcomes[0].reasons[0]
+    no_sharing = service.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[indicator(6)],
+        defaults=MarkingDefaults(release_to=("ATOP 3275",)),
+        clock=world.clock,
+    )
+    assert no_sharing.stored == 0
+
+
+def test_a_bad_object_fails_alone(loaded_db: Session, world: World) -> None:
+    bad = indicator(8, pattern="[ipv4-addr:value = ")
+    report = service.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[indicator(7), bad, indicator(9)],
+        defaults=MarkingDefaults(),
+        clock=world.clock,
+    )
+    assert report.stored == 2 and report.failed == 1
+    assert report.outcomes[1].reasons[0].startswith("pattern")
+    again = service.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[indicator(7)],
+        defaults=MarkingDefaults(),
+        clock=world.clock,
+    )
+    assert again.stored == 0 and again.duplicates == 1 and again.failed == 0
+
+
+def test_versions_first_last_and_ownership(loaded_db: Session, world: World) -> None:
+    mit = world.user("TUR-MIT")
+    v1 = indicator(10)
+    v2 = indicator(10, modified="2026-02-01T00:00:00.000Z", name="v2")
+    service.share(mit, loaded_db, objects=[v1, v2], defaults=MarkingDefaults(), clock=world.clock)
+    day = world.clock.now().date()
+    from taawun.intel import repository
+
+    last, _ = repository.page(
+        loaded_db, mit, day, scope=Scope(), limit=10, filters=Filters(ids=(v1["id"],))
+    )
+    assert len(last) == 1 and b'"v2"' in last[0][1]
+    every, _ = repository.page(
+        loaded_db,
+        mit,
+        day,
+        scope=Scope(),
+        limit=10,
+        filters=Filters(ids=(v1["id"],), versions=("all",)),
+    )
+    assert len(every) == 2
+    stolen = service.share(
+        world.user("TUR-MOD"),
+        loaded_db,
+        objects=[indicator(10, modified="2026-03-01T00:00:00.000Z")],
+        defaults=MarkingDefaults(),
+        clock=world.clock,
+    )
+    assert stolen.stored == 0 and "owner" in stolen.outcomes[0].reasons[0]
+
+
+def test_viewers_cannot_share(loaded_db: Session, world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        service.share(
+            world.user("TUR-MIT", role=Role.VIEWER),
+            loaded_db,
+            objects=[indicator(11)],
+            defaults=MarkingDefaults(),
+            clock=world.clock,
+        )
