@@ -7,10 +7,10 @@ from sqlalchemy import Engine
 
 from taawun import __version__
 from taawun.access.api import router as access_router
-from taawun.intel.api import router as intel_router
-from taawun.intel.taxii import router as taxii_router
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.settings import Settings
+from taawun.intel.api import router as intel_router
+from taawun.intel.taxii import router as taxii_router
 from taawun.registry.api import router as registry_router
 from taawun.storage.engine import make_engine, make_sessionmaker
 from taawun.web import errors

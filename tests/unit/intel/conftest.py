@@ -32,7 +32,7 @@ class World:
     def user(
         self, agency: str, *, role: Role = Role.LIAISON, clearance: Clearance = Clearance.SECRET
     ) -> Principal:
-        state = agency.split("-")[0]
+        state = agency.split("-", maxsplit=1)[0]
         return Principal(
             user_id=UserId(hash(agency) % 10_000),
             username=f"{agency.lower()}-user",

@@ -65,8 +65,8 @@ def test_clearance_and_red_recipients(loaded_db: Session, world: World) -> None:
 
 
 def test_suspending_the_agreement_removes_access_at_once(loaded_db: Session, world: World) -> None:
-    from taawun.registry import changes
     from taawun.core.principal import Principal
+    from taawun.registry import changes
 
     service.share(
         world.user("PAK-ISI"),
