@@ -46,9 +46,9 @@ def release_grants(principal_state: int, day: date) -> ColumnElement[bool]:
 def agreement_grants(principal_state: int, day: date) -> ColumnElement[bool]:
     """Some agreement on the row's release list lets ``principal_state`` read the row at ``day``."""
     return exists(
-        select(IntelRelease.agreement_id).where(
-            IntelRelease.object_seq == IntelObject.seq, release_grants(principal_state, day)
-        )
+        select(IntelRelease.agreement_id)
+        .where(IntelRelease.object_seq == IntelObject.seq, release_grants(principal_state, day))
+        .correlate_except(IntelRelease)
     )
 
 

@@ -63,12 +63,14 @@ class AgreementPolicy:
 def _party_at(agreement_id: IntColumn, state: IntColumn | int, day: date) -> ColumnElement[bool]:
     party = aliased(AgreementParty)
     return exists(
-        select(party.id).where(
+        select(party.id)
+        .where(
             party.agreement_id == agreement_id,
             party.state_id == state,
             or_(party.entered.is_(None), party.entered <= day),
             or_(party.exited.is_(None), party.exited >= day),
         )
+        .correlate_except(party)
     )
 
 
@@ -86,7 +88,8 @@ def sharing_grant(
     classification, and both states are parties on that day. The registry's half of the
     release policy (``intel/policy.py``), kept here because it reads registry tables."""
     return exists(
-        select(Agreement.id).where(
+        select(Agreement.id)
+        .where(
             Agreement.id == agreement_id,
             Agreement.status == "in_force",
             Agreement.in_force <= day,
@@ -101,6 +104,9 @@ def sharing_grant(
             _party_at(Agreement.id, reader_state, day),
             _party_at(Agreement.id, owner_state, day),
         )
+        # Correlate every outer table (the caller's intel rows) explicitly: auto-correlation
+        # only looks one level up, and would otherwise cross-join them in here.
+        .correlate_except(Agreement)
     )
 
 
