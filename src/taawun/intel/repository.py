@@ -188,7 +188,8 @@ def recipients_of(session: Session, seqs: Iterable[int]) -> dict[int, list[int]]
 def granting_agreements(
     session: Session, principal: Principal, day: date, seqs: Sequence[int]
 ) -> dict[int, int]:
-    """For rows ``principal`` has read, one agreement that allowed each (for the audit log)."""
+    """For rows of other states that ``principal`` has read, one agreement that allowed each
+    (for the audit log and the reader's view of an object)."""
     if principal.state_id is None or not seqs:
         return {}
     out: dict[int, int] = {}
@@ -196,7 +197,11 @@ def granting_agreements(
         stmt = (
             select(IntelRelease.object_seq, func.min(IntelRelease.agreement_id))
             .join(IntelObject, IntelObject.seq == IntelRelease.object_seq)
-            .where(IntelRelease.object_seq.in_(chunk), release_grants(principal.state_id, day))
+            .where(
+                IntelRelease.object_seq.in_(chunk),
+                IntelObject.owner_state_id != principal.state_id,
+                release_grants(principal.state_id, day),
+            )
             .group_by(IntelRelease.object_seq)
         )
         out.update((seq, agreement) for seq, agreement in session.execute(stmt))

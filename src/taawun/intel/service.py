@@ -56,6 +56,7 @@ SUMMARY_COLUMNS = (
     IntelObject.classification,
     IntelObject.label,
     IntelObject.revoked,
+    IntelObject.owner_state_id,
 )
 
 
@@ -236,7 +237,7 @@ def _audit_reads(
     principal: Principal,
     session: Session,
     day: date,
-    rows: Sequence[tuple[int, str, int, int]],
+    rows: Sequence[tuple[int, str, int, int, int]],
     *,
     clock: Clock,
     how: str,
@@ -251,9 +252,11 @@ def _audit_reads(
         {
             "id": stix_id,
             "version": format_us(version_us),
-            "basis": f"agreement:{granted[seq]}" if seq in granted else "own state",
+            "basis": f"agreement:{granted[seq]}"
+            if seq in granted
+            else ("own state" if owner_state == principal.state_id else "released to all"),
         }
-        for seq, stix_id, version_us, _ in sensitive
+        for seq, stix_id, version_us, _, owner_state in sensitive
     ]
     with session.begin_nested():
         audit.record(
@@ -306,10 +309,16 @@ def raw_page(
             IntelObject.stix_id,
             IntelObject.version_us,
             IntelObject.classification,
+            IntelObject.owner_state_id,
         ),
     )
     _audit_reads(
-        principal, session, day, [(r[2], r[3], r[4], r[5]) for r in rows], clock=clock, how=how
+        principal,
+        session,
+        day,
+        [(r[2], r[3], r[4], r[5], r[6]) for r in rows],
+        clock=clock,
+        how=how,
     )
     return RawPage(bodies=[r[1] for r in rows], added=[r[0] for r in rows], more=more)
 
@@ -398,7 +407,7 @@ def list_intel(
         principal,
         session,
         day,
-        [(r.seq, r.stix_id, r.version_us, r.classification) for r in rows],
+        [(r.seq, r.stix_id, r.version_us, r.classification, r.owner_state_id) for r in rows],
         clock=clock,
         how="list",
     )
@@ -448,7 +457,7 @@ def show(
         principal,
         session,
         day,
-        [(found.seq, found.stix_id, found.version_us, found.classification)],
+        [(found.seq, found.stix_id, found.version_us, found.classification, found.owner_state_id)],
         clock=clock,
         how="show",
     )
