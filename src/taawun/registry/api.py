@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -133,40 +134,25 @@ def amend_agreement(
     return changes.amend_agreement(principal, session, ref=ref, data=data, clock=clock)
 
 
-@router.post("/agreements/{ref}/suspend")
-def suspend_agreement(
-    ref: str,
-    principal: PrincipalDep,
-    session: SessionDep,
-    clock: ClockDep,
-    body: Annotated[TransitionBody | None, Body()] = None,
-) -> AgreementRead:
-    on = body.on if body else None
-    return changes.suspend_agreement(principal, session, ref=ref, on=on, clock=clock)
+def _transition(verb: str, change: Callable[..., AgreementRead]) -> None:
+    """``POST /agreements/{ref}/{verb}``: suspend, resume or terminate, optionally ``on`` a date."""
+
+    def route(
+        ref: str,
+        principal: PrincipalDep,
+        session: SessionDep,
+        clock: ClockDep,
+        body: Annotated[TransitionBody | None, Body()] = None,
+    ) -> AgreementRead:
+        return change(principal, session, ref=ref, on=body.on if body else None, clock=clock)
+
+    route.__doc__ = change.__doc__
+    router.post(f"/agreements/{{ref}}/{verb}", name=f"{verb}_agreement")(route)
 
 
-@router.post("/agreements/{ref}/resume")
-def resume_agreement(
-    ref: str,
-    principal: PrincipalDep,
-    session: SessionDep,
-    clock: ClockDep,
-    body: Annotated[TransitionBody | None, Body()] = None,
-) -> AgreementRead:
-    on = body.on if body else None
-    return changes.resume_agreement(principal, session, ref=ref, on=on, clock=clock)
-
-
-@router.post("/agreements/{ref}/terminate")
-def terminate_agreement(
-    ref: str,
-    principal: PrincipalDep,
-    session: SessionDep,
-    clock: ClockDep,
-    body: Annotated[TransitionBody | None, Body()] = None,
-) -> AgreementRead:
-    on = body.on if body else None
-    return changes.terminate_agreement(principal, session, ref=ref, on=on, clock=clock)
+_transition("suspend", changes.suspend_agreement)
+_transition("resume", changes.resume_agreement)
+_transition("terminate", changes.terminate_agreement)
 
 
 @router.post("/memberships", status_code=201)
