@@ -72,9 +72,23 @@ def _require_writer(principal: Principal) -> None:
 
 
 def marking_defaults(data: ShareDefaults) -> MarkingDefaults:
+    """The defaults of a submission, refused whole (before any object is judged) when bad."""
+    tlp = Tlp.parse(data.tlp)
+    if data.release_to_all and tlp is not Tlp.CLEAR:
+        raise InvalidInput(
+            "release_to_all: only TLP:CLEAR objects may be released to everyone",
+            field="release_to_all",
+        )
+    try:
+        classification = Clearance.parse(data.classification)
+    except InvalidInput as exc:
+        message = exc.message.removeprefix("clearance: ")
+        raise InvalidInput(
+            f"classification: {message}", field="classification", value=data.classification
+        ) from None
     return MarkingDefaults(
-        tlp=Tlp.parse(data.tlp),
-        classification=Clearance.parse(data.classification),
+        tlp=tlp,
+        classification=classification,
         release_to=tuple(data.release_to),
         recipients=tuple(data.recipients),
         release_to_all=data.release_to_all,
