@@ -9,7 +9,7 @@ increasing ``date_added`` values (TAXII 2.1 §3.5 pagination relies on them).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,10 +17,17 @@ import orjson
 from sqlalchemy.orm import Session
 
 from taawun.core.errors import TaawunError
-from taawun.core.principal import Principal
+from taawun.core.principal import Clearance, Principal
 from taawun.intel import repository
 from taawun.intel._release import ReleaseChecker
-from taawun.intel.markings import MarkingDefaults, Markings, read_markings
+from taawun.intel.markings import (
+    EXTENSION_ID,
+    TLP2_IDS,
+    TLP_BY_ID,
+    MarkingDefaults,
+    Markings,
+    read_markings,
+)
 from taawun.intel.models import IntelObject
 from taawun.intel.repository import Filters, Scope
 from taawun.intel.schemas import ObjectOutcome
@@ -44,6 +51,7 @@ class Staged:
     marks: Markings
     release_ids: list[int]
     recipient_ids: list[int]
+    ceiling: int
 
 
 @dataclass(slots=True)
@@ -54,9 +62,27 @@ class Submission:
 
 
 def _label(obj: Mapping[str, Any]) -> str:
-    parts = [obj.get(k) for k in ("name", "value", "pattern")]
+    """What text search looks in: names, observable values, patterns, descriptions."""
+    parts = [obj.get(k) for k in ("name", "value", "pattern", "description")]
     text = " ".join(p for p in parts if isinstance(p, str))
     return (text or str(obj.get("id", "")))[:400]
+
+
+def marked_body(obj: Mapping[str, Any], marks: Markings) -> bytes:
+    """The object as served: it carries its TLP marking and classification, whether they came
+    in the object or as submission defaults, so they travel with it on every way out. The
+    release list and recipients stay on the node: a reader learns only its own grant."""
+    served = dict(obj)
+    refs = list(served.get("object_marking_refs") or ())
+    if not any(ref in TLP_BY_ID for ref in refs):
+        served["object_marking_refs"] = [*refs, TLP2_IDS[marks.tlp]]
+    extensions = dict(served.get("extensions") or {})
+    extensions[EXTENSION_ID] = {
+        "extension_type": "property-extension",
+        "classification": marks.classification.name,
+    }
+    served["extensions"] = extensions
+    return orjson.dumps(served)
 
 
 def _refs(obj: Mapping[str, Any]) -> list[str]:
@@ -100,12 +126,14 @@ def stage(
         if not reasons:
             try:
                 marks = read_marks(checker, obj, defaults, collection_agreement)
+                release_ids = checker.check_release(marks)
                 staged = Staged(
                     index,
                     dict(obj),
                     marks,
-                    checker.check_release(marks),
+                    release_ids,
                     checker.check_recipients(marks),
+                    int(checker.ceiling(release_ids)),
                 )
             except TaawunError as exc:
                 reasons = [exc.message]
@@ -152,6 +180,17 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
         if (stix_id, version_us) in seen or any(v == version_us for v, _ in versions):
             sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(update={"duplicate": True})
             continue
+        above = max(int(s.marks.classification), derived.get(stix_id, 0))
+        if above > s.ceiling:
+            reason = (
+                f"classification: derived from objects classified {Clearance(above).name}, "
+                f"above the ceiling ({Clearance(s.ceiling).name}) of an agreement it is "
+                "released under"
+            )
+            sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(
+                update={"ok": False, "reasons": [reason]}
+            )
+            continue
         if versions or stix_id in seen_ids:
             touched.add(stix_id)
         seen.add((stix_id, version_us))
@@ -184,6 +223,7 @@ def _row(
     versions: list[tuple[int, int]],
 ) -> dict[str, Any]:
     created = s.obj.get("created")
+    classification = max(int(s.marks.classification), derived)
     return {
         "stix_id": s.obj["id"],
         "type": s.obj["type"],
@@ -196,11 +236,11 @@ def _row(
         "owner_agency_id": principal.agency_id,
         "owner_state_id": principal.state_id,
         "tlp": int(s.marks.tlp),
-        "classification": max(int(s.marks.classification), derived),
+        "classification": classification,
         "released_to_all": s.marks.release_to_all,
         "revoked": bool(s.obj.get("revoked", False)),
         "label": _label(s.obj),
-        "body": orjson.dumps(s.obj),
+        "body": marked_body(s.obj, replace(s.marks, classification=Clearance(classification))),
     }
 
 

@@ -40,6 +40,15 @@ class ReleaseChecker:
     def with_collection(self, marks: Markings, agreement_id: int) -> Markings:
         return replace(marks, release_to=(*marks.release_to, str(agreement_id)))
 
+    def ceiling(self, agreement_ids: list[int]) -> Clearance:
+        """The lowest ceiling among already-checked agreements (TOP_SECRET when there are none)."""
+        ceilings = [
+            Clearance.parse(a.sharing_ceiling or "UNCLASSIFIED")
+            for a in self._agreements.values()
+            if a.id in agreement_ids
+        ]
+        return min(ceilings, default=Clearance.TOP_SECRET)
+
     def check_release(self, marks: Markings) -> list[int]:
         if marks.release_to_all and marks.tlp is not Tlp.CLEAR:
             raise InvalidInput(

@@ -175,3 +175,72 @@ def test_viewers_cannot_share(loaded_db: Session, world: World) -> None:
             defaults=MarkingDefaults(),
             clock=world.clock,
         )
+
+
+def test_served_body_carries_its_markings_but_not_the_release_list(
+    loaded_db: Session, world: World
+) -> None:
+    from taawun.intel.markings import EXTENSION_ID
+
+    obj = indicator(
+        12,
+        extensions={
+            EXTENSION_ID: {
+                "extension_type": "property-extension",
+                "release_to": [str(world.agreement_id)],
+            }
+        },
+    )
+    service.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[obj],
+        defaults=MarkingDefaults(tlp=Tlp.GREEN, classification=Clearance.RESTRICTED),
+        clock=world.clock,
+    )
+    served = service.show(world.user("PAK-ISI"), loaded_db, stix_id=obj["id"], clock=world.clock)
+    assert served.object["object_marking_refs"] == [TLP2_IDS[Tlp.GREEN]]
+    assert served.object["extensions"][EXTENSION_ID] == {
+        "extension_type": "property-extension",
+        "classification": "RESTRICTED",
+    }
+    from taawun.intel.validate import validate_object
+
+    assert validate_object(served.object) == []
+
+
+def test_derived_object_above_the_ceiling_is_refused(loaded_db: Session, world: World) -> None:
+    mit = world.user("TUR-MIT", clearance=Clearance.TOP_SECRET)
+    secret = indicator(13)
+    service.share(
+        mit,
+        loaded_db,
+        objects=[secret],
+        defaults=MarkingDefaults(classification=Clearance.TOP_SECRET),
+        clock=world.clock,
+    )
+    sighting = {
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": "sighting--00000000-0000-4000-8000-000000000013",
+        "created": "2026-01-02T00:00:00.000Z",
+        "modified": "2026-01-02T00:00:00.000Z",
+        "sighting_of_ref": secret["id"],
+    }
+    report = service.share(
+        mit,
+        loaded_db,
+        objects=[sighting],
+        defaults=MarkingDefaults(release_to=(str(world.agreement_id),)),
+        clock=world.clock,
+    )
+    assert report.stored == 0
+    assert (
+        "derived" in report.outcomes[0].reasons[0] and "TOP_SECRET" in report.outcomes[0].reasons[0]
+    )
+    kept_home = service.share(
+        mit, loaded_db, objects=[sighting], defaults=MarkingDefaults(), clock=world.clock
+    )
+    assert kept_home.stored == 1
+    shown = service.show(mit, loaded_db, stix_id=sighting["id"], clock=world.clock)
+    assert shown.classification == "TOP_SECRET"
