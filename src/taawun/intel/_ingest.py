@@ -170,14 +170,23 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
     next_us = max(to_us(now), last_added + 1)
     for s in sub.staged:
         stix_id = s.obj["id"]
-        version_us = parse_us(s.obj.get("modified") or s.obj["created"], field="modified")
+        stamp: str | None = s.obj.get("modified") or s.obj.get("created")
         versions = existing.get(stix_id, [])
+        # An object with neither (most SCOs) has one version, dated by its date_added
+        # (TAXII 2.1 §3.4.1): sending it again is a duplicate, not a new version.
+        unversioned = stamp is None
+        version_us = next_us if stamp is None else parse_us(stamp, field="modified")
         if any(owner != principal.agency_id for _, owner in versions):
             sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(
                 update={"ok": False, "reasons": [NOT_OWNER]}
             )
             continue
-        if (stix_id, version_us) in seen or any(v == version_us for v, _ in versions):
+        duplicate = (
+            (stix_id in seen_ids or bool(versions))
+            if unversioned
+            else ((stix_id, version_us) in seen or any(v == version_us for v, _ in versions))
+        )
+        if duplicate:
             sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(update={"duplicate": True})
             continue
         above = max(int(s.marks.classification), derived.get(stix_id, 0))

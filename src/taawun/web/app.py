@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from taawun import __version__
 from taawun.access.api import router as access_router
 from taawun.core.clock import Clock, SystemClock
+from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.settings import Settings
 from taawun.intel.api import router as intel_router
 from taawun.intel.taxii import router as taxii_router
@@ -21,6 +22,7 @@ def create_app(
     settings: Settings | None = None,
     engine: Engine | None = None,
     clock: Clock | None = None,
+    ids: IdFactory | None = None,
 ) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
@@ -36,6 +38,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.clock = clock or SystemClock()
+    app.state.ids = ids or RandomIds()
     errors.install(app)
 
     @app.get("/health", tags=["node"])

@@ -9,10 +9,7 @@ accepts (§5.5).
 
 from __future__ import annotations
 
-from fastapi import Request
 from fastapi.responses import Response
-
-from taawun.intel.taxii.errors import TaxiiError
 
 TAXII = "application/taxii+json"
 TAXII_MEDIA_TYPE = f"{TAXII};version=2.1"
@@ -61,14 +58,3 @@ def is_taxii_content(header: str | None) -> bool:
     """Whether a ``Content-Type`` names a TAXII 2.1 body (versioned or bare)."""
     ranges = _media_ranges(header or "")
     return len(ranges) == 1 and _is_taxii_21(*ranges[0])
-
-
-def require_accept(request: Request) -> None:
-    """Router dependency: refuse (406) a request that cannot take a TAXII 2.1 answer."""
-    if not accepts_taxii(request.headers.get("accept"), required=request.method == "POST"):
-        raise TaxiiError(
-            406,
-            f"Accept must admit {TAXII_MEDIA_TYPE} (or {TAXII}); "
-            f"got {request.headers.get('accept', 'none')!r}",
-            field="Accept",
-        )

@@ -1,0 +1,177 @@
+"""Objects of a collection: list (§5.4), one object (§5.6), delete it (§5.7), its versions
+(§5.8). Adding objects is ``submit.py``.
+
+Every read is ``service.raw_page``/``manifest_page`` over the collection's scope, so
+the release policy decides object by object, paging included: ``more``, ``next``
+and the headers count only what the caller may read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import orjson
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+
+from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
+from taawun.core.clock import Clock
+from taawun.core.errors import NotFound, PermissionDenied
+from taawun.core.principal import Principal
+from taawun.intel import service
+from taawun.intel.collections import Collection
+from taawun.intel.repository import Filters
+from taawun.intel.taxii import collections
+from taawun.intel.taxii.errors import TaxiiRoute, bad_parameter
+from taawun.intel.taxii.media import TaxiiResponse
+from taawun.intel.taxii.pages import EMPTY, date_added_headers, envelope
+from taawun.intel.taxii.params import LISTING, ONE_OBJECT, VERSIONS, page_query
+from taawun.intel.times import format_us
+
+COLLECTION = "/root/collections/{collection_id}"
+
+router = APIRouter(route_class=TaxiiRoute)
+
+
+def _require_object(
+    principal: Principal,
+    session: Session,
+    collection: Collection,
+    object_id: str,
+    clock: Clock,
+) -> None:
+    """404 unless some version of ``object_id`` in ``collection`` is readable by the caller."""
+    rows, _ = service.manifest_page(
+        principal,
+        session,
+        scope=collections.scope_of(collection),
+        filters=Filters(ids=(object_id,), versions=("all",)),
+        limit=1,
+        clock=clock,
+    )
+    if not rows:
+        raise NotFound(
+            f"id: no object {object_id!r} in this collection", field="id", value=object_id
+        )
+
+
+@router.get(f"{COLLECTION}/objects/")
+def get_objects(
+    *,
+    collection_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> TaxiiResponse:
+    """§5.4: an envelope of the objects, oldest ``date_added`` first."""
+    collection = collections.readable(principal, session, _today(clock), collection_id)
+    query = page_query(request.query_params, fields=LISTING)
+    page = service.raw_page(
+        principal,
+        session,
+        scope=collections.scope_of(collection),
+        filters=query.filters,
+        limit=query.limit,
+        clock=clock,
+    )
+    return envelope(page)
+
+
+@router.get(f"{COLLECTION}/objects/{{object_id}}/")
+def get_object(
+    *,
+    collection_id: str,
+    object_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> TaxiiResponse:
+    """§5.6: an envelope of the object's versions (the last by default)."""
+    collection = collections.readable(principal, session, _today(clock), collection_id)
+    query = page_query(request.query_params, fields=ONE_OBJECT, object_id=object_id)
+    page = service.raw_page(
+        principal,
+        session,
+        scope=collections.scope_of(collection),
+        filters=query.filters,
+        limit=query.limit,
+        clock=clock,
+    )
+    if not page.bodies:
+        _require_object(principal, session, collection, object_id, clock)
+    return envelope(page)
+
+
+@router.delete(f"{COLLECTION}/objects/{{object_id}}/")
+def delete_object(
+    *,
+    collection_id: str,
+    object_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> TaxiiResponse:
+    """§5.7: delete every version of an object; only the agency that owns it may.
+
+    Neither read nor write on the collection is 404; one without the other is 403, as
+    is an object the caller can read but does not own.
+    """
+    if any(v != "all" for v in request.query_params.getlist("match[version]")) or (
+        "match[spec_version]" in request.query_params
+    ):
+        raise bad_parameter(
+            "match[version]: this node deletes every version of an object at once",
+            field="match[version]",
+        )
+    collection = collections.find(principal, session, _today(clock), collection_id)
+    readable = collections.can_read(collection)
+    writable = collections.can_write(collection, principal)
+    if not (readable or writable):
+        raise NotFound(f"collection: no collection {collection_id!r}", field="collection")
+    _require_object(principal, session, collection, object_id, clock)
+    if not writable:
+        raise PermissionDenied(f"a {principal.role.value} may not delete intel")
+    try:
+        service.delete(principal, session, stix_id=object_id, clock=clock)
+    except NotFound:
+        raise PermissionDenied(
+            "id: only the agency that shared an object may delete it", field="id", value=object_id
+        ) from None
+    return TaxiiResponse(EMPTY)
+
+
+@router.get(f"{COLLECTION}/objects/{{object_id}}/versions/")
+def get_versions(
+    *,
+    collection_id: str,
+    object_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> TaxiiResponse:
+    """§5.8: the object's versions the caller may read, oldest ``date_added`` first."""
+    collection = collections.readable(principal, session, _today(clock), collection_id)
+    query = page_query(
+        request.query_params, fields=VERSIONS, default_versions=("all",), object_id=object_id
+    )
+    rows, more = service.manifest_page(
+        principal,
+        session,
+        scope=collections.scope_of(collection),
+        filters=query.filters,
+        limit=query.limit,
+        clock=clock,
+    )
+    if not rows:
+        _require_object(principal, session, collection, object_id, clock)
+        return TaxiiResponse(EMPTY)
+    body = {"more": more, "versions": [format_us(version) for _, _, version in rows]}
+    return TaxiiResponse(orjson.dumps(body), headers=date_added_headers([r[1] for r in rows]))
+
+
+def _today(clock: Clock) -> date:
+    return clock.now().date()
