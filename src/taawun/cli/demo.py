@@ -23,8 +23,8 @@ from taawun.core.clock import SystemClock
 from taawun.core.errors import NotFound
 from taawun.core.ids import RandomIds
 from taawun.core.principal import Clearance, Principal, Role
+from taawun.intel import changes as intel_changes
 from taawun.intel import demo_content
-from taawun.intel import service as intel
 from taawun.intel.markings import MarkingDefaults
 from taawun.registry import changes
 from taawun.registry import service as registry
@@ -173,7 +173,7 @@ def seed_intel() -> None:
         for owner, username in SHARERS.items():
             objects = [d.obj for d in content if d.owner == owner]
             principal = access_principal(session, username)
-            report = intel.share(
+            report = intel_changes.share(
                 principal, session, objects=objects, defaults=MarkingDefaults(), clock=clock
             )
             under = ", ".join(demo_content.releases_of(owner))

@@ -21,7 +21,7 @@ from taawun.cli._output import Format, console, emit, err_console
 from taawun.core.clock import SystemClock
 from taawun.core.errors import InvalidInput, Unauthenticated
 from taawun.core.principal import Principal
-from taawun.intel import service
+from taawun.intel import changes, service
 from taawun.intel.schemas import ObjectOutcome, ShareDefaults
 
 app = typer.Typer(help="Intelligence shared under agreements (STIX 2.1).", no_args_is_help=True)
@@ -99,7 +99,7 @@ def share(
     """
     with unit_of_work() as session:
         member(session, as_user)  # refuse before reading a large file
-    defaults = service.marking_defaults(
+    defaults = changes.marking_defaults(
         ShareDefaults(
             release_to=release or [],
             tlp=tlp,
@@ -123,7 +123,7 @@ def share(
         for start in range(0, len(objects), CHUNK):
             chunk = objects[start : start + CHUNK]
             with unit_of_work() as session:
-                report = service.share(
+                report = changes.share(
                     member(session, as_user),
                     session,
                     objects=chunk,
@@ -216,7 +216,7 @@ def show(
 def revoke(stix_id: Annotated[str, typer.Argument(metavar="ID")], as_user: AsUser = None) -> None:
     """Revoke your object: a new version marked ``revoked``."""
     with unit_of_work() as session:
-        found = service.revoke(member(session, as_user), session, stix_id=stix_id)
+        found = changes.revoke(member(session, as_user), session, stix_id=stix_id)
     typer.echo(f"{found.banner}\n{found.id} revoked (version {found.version})")
 
 
@@ -230,7 +230,7 @@ def release(
 ) -> None:
     """Replace the agreements your object is released under (only its owner may)."""
     with unit_of_work() as session:
-        changed = service.change_release(
+        changed = changes.change_release(
             member(session, as_user), session, stix_id=stix_id, release_to=to or []
         )
     under = ", ".join(str(a) for a in changed.release_to) or "no agreement"

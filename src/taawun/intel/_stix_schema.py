@@ -235,6 +235,9 @@ def check_properties(
     missing = spec.required.difference(obj)
     for key in sorted(missing):
         reasons.append(f"{prefix}{key}: required")
+    for key in sorted(spec.required.intersection(obj)):
+        if obj[key] in ("", [], {}):  # stix2 counts an empty value as no value
+            reasons.append(f"{prefix}{key}: required, and must not be empty")
     if spec.at_least_one and spec.at_least_one.isdisjoint(obj):
         reasons.append(
             f"{prefix}(object): needs at least one of {', '.join(sorted(spec.at_least_one))}"

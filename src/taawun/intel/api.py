@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
-from taawun.intel import service
+from taawun.intel import changes, service
 from taawun.intel.markings import (
     EXTENSION_DEFINITION,
     EXTENSION_ID,
@@ -60,8 +60,8 @@ def share(
     unknown TLP or classification, everyone-release of a non-CLEAR object) refuse the whole
     request with 422 and nothing is written.
     """
-    defaults = service.marking_defaults(data)
-    return service.share(principal, session, objects=data.objects, defaults=defaults, clock=clock)
+    defaults = changes.marking_defaults(data)
+    return changes.share(principal, session, objects=data.objects, defaults=defaults, clock=clock)
 
 
 @router.get("")
@@ -141,7 +141,7 @@ def revoke(
     stix_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> IntelRead:
     """Revoke your object: a new version with ``revoked: true`` (STIX 2.1 §3.6.2)."""
-    return service.revoke(principal, session, stix_id=stix_id, clock=clock)
+    return changes.revoke(principal, session, stix_id=stix_id, clock=clock)
 
 
 @router.put("/{stix_id}/release")
@@ -153,7 +153,7 @@ def change_release(
     clock: ClockDep,
 ) -> ReleaseRead:
     """Replace the agreements your object is released under (originator control)."""
-    return service.change_release(
+    return changes.change_release(
         principal, session, stix_id=stix_id, release_to=data.release_to, clock=clock
     )
 
@@ -163,5 +163,5 @@ def delete(
     stix_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> DeleteRead:
     """Delete every version of your object."""
-    n = service.delete(principal, session, stix_id=stix_id, clock=clock)
+    n = changes.delete(principal, session, stix_id=stix_id, clock=clock)
     return DeleteRead(id=stix_id, versions_deleted=n)

@@ -11,7 +11,7 @@ from taawun.access.audit import verify_chain
 from taawun.access.models import AuditEntry
 from taawun.core.errors import NotFound
 from taawun.core.principal import Clearance
-from taawun.intel import service
+from taawun.intel import changes, service
 from taawun.intel.markings import MarkingDefaults
 
 from .conftest import World, indicator
@@ -24,7 +24,7 @@ def _entries(session: Session, action: str) -> list[AuditEntry]:
 
 def test_share_is_audited_with_every_stored_version(loaded_db: Session, world: World) -> None:
     mit = world.user("TUR-MIT")
-    service.share(
+    changes.share(
         mit,
         loaded_db,
         objects=[indicator(20), indicator(21, pattern="[")],
@@ -42,14 +42,14 @@ def test_confidential_reads_name_the_agreement_that_allowed_them(
     loaded_db: Session, world: World
 ) -> None:
     release = (str(world.agreement_id),)
-    service.share(
+    changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(22)],
         defaults=MarkingDefaults(classification=Clearance.CONFIDENTIAL, release_to=release),
         clock=world.clock,
     )
-    service.share(
+    changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(23)],
@@ -71,7 +71,7 @@ def test_confidential_reads_name_the_agreement_that_allowed_them(
 
 
 def test_refused_read_is_audited_and_reveals_nothing(loaded_db: Session, world: World) -> None:
-    service.share(
+    changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(24)],

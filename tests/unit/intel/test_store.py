@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Clearance, Role
-from taawun.intel import service
+from taawun.intel import changes, service
 from taawun.intel.markings import TLP2_IDS, MarkingDefaults, Tlp
 from taawun.intel.repository import Filters, Scope
 
@@ -22,7 +22,7 @@ def _ids(world: World, session: Session, agency: str, **kw: object) -> set[str]:
 def test_bilateral_release_reaches_the_partner_and_no_one_else(
     loaded_db: Session, world: World
 ) -> None:
-    report = service.share(
+    report = changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(1)],
@@ -46,7 +46,7 @@ def test_bilateral_release_reaches_the_partner_and_no_one_else(
 
 
 def test_clearance_and_red_recipients(loaded_db: Session, world: World) -> None:
-    service.share(
+    changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(2, object_marking_refs=[TLP2_IDS[Tlp.RED]])],
@@ -66,9 +66,9 @@ def test_clearance_and_red_recipients(loaded_db: Session, world: World) -> None:
 
 def test_suspending_the_agreement_removes_access_at_once(loaded_db: Session, world: World) -> None:
     from taawun.core.principal import Principal
-    from taawun.registry import changes
+    from taawun.registry import changes as registry_changes
 
-    service.share(
+    changes.share(
         world.user("PAK-ISI"),
         loaded_db,
         objects=[indicator(3)],
@@ -77,7 +77,7 @@ def test_suspending_the_agreement_removes_access_at_once(loaded_db: Session, wor
     )
     oid = indicator(3)["id"]
     assert oid in _ids(world, loaded_db, "TUR-MIT")
-    changes.suspend_agreement(
+    registry_changes.suspend_agreement(
         Principal.system_principal(), loaded_db, ref=world.agreement_id, on=world.clock.now().date()
     )
     assert oid not in _ids(world, loaded_db, "TUR-MIT")
@@ -86,7 +86,7 @@ def test_suspending_the_agreement_removes_access_at_once(loaded_db: Session, wor
 
 def test_release_checks_refuse_with_a_reason(loaded_db: Session, world: World) -> None:
     saudi = world.user("SAU-GIP")
-    report = service.share(
+    report = changes.share(
         saudi,
         loaded_db,
         objects=[indicator(4)],
@@ -94,7 +94,7 @@ def test_release_checks_refuse_with_a_reason(loaded_db: Session, world: World) -
         clock=world.clock,
     )
     assert report.stored == 0 and "not a party" in report.outcomes[0].reasons[0]
-    above = service.share(
+    above = changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(5)],
@@ -104,7 +104,7 @@ def test_release_checks_refuse_with_a_reason(loaded_db: Session, world: World) -
         clock=world.clock,
     )
     assert above.stored == 0 and "ceiling" in above.outcomes[0].reasons[0]
-    no_sharing = service.share(
+    no_sharing = changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(6)],
@@ -116,7 +116,7 @@ def test_release_checks_refuse_with_a_reason(loaded_db: Session, world: World) -
 
 def test_a_bad_object_fails_alone(loaded_db: Session, world: World) -> None:
     bad = indicator(8, pattern="[ipv4-addr:value = ")
-    report = service.share(
+    report = changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(7), bad, indicator(9)],
@@ -125,7 +125,7 @@ def test_a_bad_object_fails_alone(loaded_db: Session, world: World) -> None:
     )
     assert report.stored == 2 and report.failed == 1
     assert report.outcomes[1].reasons[0].startswith("pattern")
-    again = service.share(
+    again = changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[indicator(7)],
@@ -139,7 +139,7 @@ def test_versions_first_last_and_ownership(loaded_db: Session, world: World) -> 
     mit = world.user("TUR-MIT")
     v1 = indicator(10)
     v2 = indicator(10, modified="2026-02-01T00:00:00.000Z", name="v2")
-    service.share(mit, loaded_db, objects=[v1, v2], defaults=MarkingDefaults(), clock=world.clock)
+    changes.share(mit, loaded_db, objects=[v1, v2], defaults=MarkingDefaults(), clock=world.clock)
     day = world.clock.now().date()
     from taawun.intel import repository
 
@@ -156,7 +156,7 @@ def test_versions_first_last_and_ownership(loaded_db: Session, world: World) -> 
         filters=Filters(ids=(v1["id"],), versions=("all",)),
     )
     assert len(every) == 2
-    stolen = service.share(
+    stolen = changes.share(
         world.user("TUR-MOD"),
         loaded_db,
         objects=[indicator(10, modified="2026-03-01T00:00:00.000Z")],
@@ -168,7 +168,7 @@ def test_versions_first_last_and_ownership(loaded_db: Session, world: World) -> 
 
 def test_viewers_cannot_share(loaded_db: Session, world: World) -> None:
     with pytest.raises(PermissionDenied):
-        service.share(
+        changes.share(
             world.user("TUR-MIT", role=Role.VIEWER),
             loaded_db,
             objects=[indicator(11)],
@@ -191,7 +191,7 @@ def test_served_body_carries_its_markings_but_not_the_release_list(
             }
         },
     )
-    service.share(
+    changes.share(
         world.user("TUR-MIT"),
         loaded_db,
         objects=[obj],
@@ -212,7 +212,7 @@ def test_served_body_carries_its_markings_but_not_the_release_list(
 def test_derived_object_above_the_ceiling_is_refused(loaded_db: Session, world: World) -> None:
     mit = world.user("TUR-MIT", clearance=Clearance.TOP_SECRET)
     secret = indicator(13)
-    service.share(
+    changes.share(
         mit,
         loaded_db,
         objects=[secret],
@@ -227,7 +227,7 @@ def test_derived_object_above_the_ceiling_is_refused(loaded_db: Session, world: 
         "modified": "2026-01-02T00:00:00.000Z",
         "sighting_of_ref": secret["id"],
     }
-    report = service.share(
+    report = changes.share(
         mit,
         loaded_db,
         objects=[sighting],
@@ -238,7 +238,7 @@ def test_derived_object_above_the_ceiling_is_refused(loaded_db: Session, world: 
     assert (
         "derived" in report.outcomes[0].reasons[0] and "TOP_SECRET" in report.outcomes[0].reasons[0]
     )
-    kept_home = service.share(
+    kept_home = changes.share(
         mit, loaded_db, objects=[sighting], defaults=MarkingDefaults(), clock=world.clock
     )
     assert kept_home.stored == 1

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Principal
+from taawun.intel._common import WRITERS
 from taawun.intel.collections import Collection, collections_for
 from taawun.intel.repository import Scope
-from taawun.intel.service import WRITERS
 from taawun.intel.taxii.errors import TaxiiRoute
 from taawun.intel.taxii.media import STIX_MEDIA_TYPE, TaxiiResponse
 

@@ -18,7 +18,7 @@ from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.core.clock import Clock
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Principal
-from taawun.intel import service
+from taawun.intel import changes, service
 from taawun.intel.collections import Collection
 from taawun.intel.repository import Filters
 from taawun.intel.taxii import collections
@@ -135,7 +135,7 @@ def delete_object(
     if not writable:
         raise PermissionDenied(f"a {principal.role.value} may not delete intel")
     try:
-        service.delete(principal, session, stix_id=object_id, clock=clock)
+        changes.delete(principal, session, stix_id=object_id, clock=clock)
     except NotFound:
         raise PermissionDenied(
             "id: only the agency that shared an object may delete it", field="id", value=object_id

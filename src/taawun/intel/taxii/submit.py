@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.core.ids import IdFactory
-from taawun.intel import service
+from taawun.intel import changes
 from taawun.intel.schemas import ShareDefaults
 from taawun.intel.taxii import collections, status
 from taawun.intel.taxii.discovery import MAX_CONTENT_LENGTH
@@ -25,7 +25,7 @@ from taawun.intel.taxii.errors import TaxiiError, TaxiiRoute
 from taawun.intel.taxii.media import TAXII_MEDIA_TYPE, TaxiiResponse, is_taxii_content
 from taawun.intel.validate import EnvelopeError, validate_envelope
 
-SUBMITTER_DEFAULTS = service.marking_defaults(
+SUBMITTER_DEFAULTS = changes.marking_defaults(
     ShareDefaults(tlp="amber", classification="UNCLASSIFIED")
 )
 
@@ -92,7 +92,7 @@ def add_objects(
     """§5.5: store what is valid and permitted; answer the status of every object."""
     requested = clock.now()
     collection = collections.writable(principal, session, requested.date(), collection_id)
-    report = service.share(
+    report = changes.share(
         principal,
         session,
         objects=envelope_objects(body),
