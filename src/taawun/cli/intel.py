@@ -182,11 +182,21 @@ def list_intel(
     emit(
         fmt,
         document=page,
-        rows=[item.model_dump() for item in page.items],
+        rows=[
+            {
+                **item.model_dump(),
+                "label": _short(item.label) if fmt is Format.TABLE else item.label,
+            }
+            for item in page.items
+        ],
         columns=["id", "type", "label", "owner_agency_id", "tlp", "classification", "version"],
         title="Intel",
         notes=notes,
     )
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @app.command("show")
