@@ -96,12 +96,23 @@ class LiveNode:
         state, agency, _, _ = ACCOUNTS[user]
         return agency_collection_id(self.agencies[f"{state}-{agency}"])
 
-    def collection(self, user: str, collection_id: str, *, bearer: bool = False) -> Collection:
-        """A collection addressed directly by URL (not found through the API root)."""
+    def collection(
+        self, user: str, collection_id: str, *, bearer: bool = False, claim: bool = False
+    ) -> Collection:
+        """A collection addressed directly by URL (not found through the API root).
+
+        With ``claim`` the client is told it may read and write, without asking the node, as
+        a client that ignores ``can_read``/``can_write`` would: the node must refuse by itself.
+        """
         url = f"{self.api_root_url}collections/{collection_id}/"
+        info = (
+            {"id": collection_id, "title": "claimed", "can_read": True, "can_write": True}
+            if claim
+            else None
+        )
         if bearer:
-            return Collection(url, auth=BearerAuth(self.tokens[user]))
-        return Collection(url, user=user, password=PASSWORD)
+            return Collection(url, auth=BearerAuth(self.tokens[user]), collection_info=info)
+        return Collection(url, user=user, password=PASSWORD, collection_info=info)
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -119,10 +130,15 @@ class BearerAuth(requests.auth.AuthBase):
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def stix_id(kind: str, key: str) -> str:
+    """A repeatable id for ``key``: a UUIDv4 in form, as STIX 2.1 asks of SDOs and SROs."""
+    return f"{kind}--{uuid.UUID(bytes=uuid.uuid5(uuid.NAMESPACE_URL, key).bytes, version=4)}"
+
+
 def indicator(n: int, label: str) -> stix2.v21.Indicator:
     """A distinct indicator (its id is derived from ``label`` and ``n``)."""
     return stix2.v21.Indicator(
-        id=f"indicator--{uuid.uuid5(uuid.NAMESPACE_URL, f'{label}/{n}')}",
+        id=stix_id("indicator", f"{label}/{n}"),
         created=CREATED,
         modified=CREATED,
         name=f"{label} indicator {n}",
@@ -135,7 +151,7 @@ def indicator(n: int, label: str) -> stix2.v21.Indicator:
 
 def malware(label: str) -> stix2.v21.Malware:
     return stix2.v21.Malware(
-        id=f"malware--{uuid.uuid5(uuid.NAMESPACE_URL, f'{label}/malware')}",
+        id=stix_id("malware", f"{label}/malware"),
         created=CREATED,
         modified=CREATED,
         name=f"{label} implant",
@@ -146,7 +162,11 @@ def malware(label: str) -> stix2.v21.Malware:
 
 def relationship(source: Any, target: Any) -> stix2.v21.Relationship:
     return stix2.v21.Relationship(
-        source_ref=source.id, relationship_type="indicates", target_ref=target.id, created=CREATED
+        source_ref=source.id,
+        relationship_type="indicates",
+        target_ref=target.id,
+        created=CREATED,
+        modified=CREATED,
     )
 
 
@@ -167,7 +187,7 @@ def invalid_reports(objects: list[dict[str, Any]]) -> list[str]:
     for obj in objects:
         result = validate_instance(obj, VALIDATION)
         if not result.is_valid:
-            out.append(f"{obj.get('id')}: " + "; ".join(str(e) for e in result.errors))
+            out += [str(e) for e in result.errors]
     return out
 
 

@@ -6,7 +6,7 @@ listing filters, paging, manifest, versions, one object, delete, and who sees wh
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,6 @@ from .conftest import (
     OUTSIDER,
     OWNER,
     PARTNER,
-    PASSWORD,
     TAXII,
     VIEWER,
     BearerAuth,
@@ -96,9 +95,7 @@ def test_a_viewer_may_read_but_not_write(node: LiveNode) -> None:
 
 def test_the_server_refuses_a_viewer_who_posts_anyway(node: LiveNode) -> None:
     """[5.5] A client that ignores ``can_write`` is refused by the server, and nothing is kept."""
-    url = f"{node.api_root_url}collections/{node.agreement_collection_id()}/"
-    forged = {"id": node.agreement_collection_id(), "title": "x", "can_read": True}
-    shared = Collection(url, user=VIEWER, password=PASSWORD, collection_info=forged | {"can_write": True})
+    shared = node.collection(VIEWER, node.agreement_collection_id(), claim=True)
     obj = indicator(1, "viewer-forged")
     with pytest.raises(requests.HTTPError) as excinfo:
         shared.add_objects(envelope(obj))
@@ -196,7 +193,9 @@ def test_as_pages_walks_the_manifest_too(node: LiveNode) -> None:
     shared = _agreement(node.api_root(OWNER))
     shared.add_objects(envelope(*(indicator(n, "manifest-paging") for n in range(30))))
     whole = [r["id"] for r in shared.get_manifest()["objects"]]
-    walked = [r["id"] for page in as_pages(shared.get_manifest, per_request=7) for r in page["objects"]]
+    walked = [
+        r["id"] for page in as_pages(shared.get_manifest, per_request=7) for r in page["objects"]
+    ]
     assert walked == whole and len(set(walked)) == len(walked)
 
 
@@ -216,7 +215,9 @@ def test_versions_of_an_object(node: LiveNode) -> None:
     """[5.8, 3.4.1] A second version is listed by ``object_versions`` and selectable."""
     shared = _agreement(node.api_root(OWNER))
     first = indicator(1, "versions")
-    second = first.new_version(name="versions indicator 1, revised", modified=CREATED + timedelta(days=1))
+    second = first.new_version(
+        name="versions indicator 1, revised", modified=CREATED + timedelta(days=1)
+    )
     shared.add_objects(envelope(first))
     shared.add_objects(envelope(second))
 
@@ -226,7 +227,9 @@ def test_versions_of_an_object(node: LiveNode) -> None:
     assert [o["name"] for o in latest] == [second.name]
     every = shared.get_objects(id=first.id, version="all")["objects"]
     assert sorted(_when(o["modified"]) for o in every) == [first.modified, second.modified]
-    assert [o["name"] for o in shared.get_object(first.id, version="first")["objects"]] == [first.name]
+    assert [o["name"] for o in shared.get_object(first.id, version="first")["objects"]] == [
+        first.name
+    ]
     exact = shared.get_objects(id=first.id, version=first.modified)["objects"]
     assert [o["name"] for o in exact] == [first.name]
 
@@ -285,5 +288,18 @@ def test_an_outsider_sees_neither_the_collection_nor_the_objects(node: LiveNode)
     for bearer in (False, True):
         stranger = node.collection(OUTSIDER, node.agreement_collection_id(), bearer=bearer)
         with pytest.raises(requests.HTTPError) as excinfo:
-            stranger.get_object(obj.id)
-        assert _http_status(excinfo) in {403, 404}
+            stranger.refresh()  # the collection resource [5.2]
+        assert _http_status(excinfo) == 404
+    # A client that skips the collection and goes straight to its endpoints [5.3-5.5, 5.8]
+    claimed = node.collection(OUTSIDER, node.agreement_collection_id(), claim=True)
+    calls: list[tuple[Any, tuple[Any, ...]]] = [
+        (claimed.get_objects, ()),
+        (claimed.get_object, (obj.id,)),
+        (claimed.object_versions, (obj.id,)),
+        (claimed.get_manifest, ()),
+        (claimed.add_objects, (envelope(indicator(2, "outsider")),)),
+    ]
+    for call, args in calls:
+        with pytest.raises(requests.HTTPError) as excinfo:
+            call(*args)
+        assert _http_status(excinfo) in {403, 404}, call.__name__

@@ -66,6 +66,8 @@ def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock)
     raise Unauthenticated("credentials required: a Bearer token or HTTP Basic")
 
 
-SessionDep = Annotated[Session, Depends(session_dep)]
+# scope="function": the transaction commits before the response is sent, so a 2xx means
+# stored (FastAPI's default would commit after the response has gone out).
+SessionDep = Annotated[Session, Depends(session_dep, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(principal_dep)]
 ClockDep = Annotated[Clock, Depends(clock_dep)]
