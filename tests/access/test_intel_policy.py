@@ -14,15 +14,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taawun.access.models import Agency
+from taawun.access.restrict import Action, restrict
 from taawun.core.ids import AgencyId, StateId, UserId
 from taawun.core.principal import Clearance, Principal, Role
 from taawun.intel import repository
 from taawun.intel.markings import Tlp
 from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease
-from taawun.intel.policy import AgreementFacts, ObjectFacts, may_read
+from taawun.intel.policy import AgreementFacts, IntelPolicy, ObjectFacts, may_read
 from taawun.intel.repository import Filters, Scope
 from taawun.registry.models import Agreement, AgreementDomain, AgreementParty, State
 
@@ -182,6 +184,9 @@ def test_sql_release_policy_equals_python_predicate(
         got = {r[0] for r in rows}
         want = {seq for seq, obj in expected.items() if may_read(principal, obj, facts, day)}
         assert got == want
+        # the nested form (no grants read first) must agree too
+        nested = restrict(select(IntelObject.seq), principal, Action.VIEW, policy=IntelPolicy(day))
+        assert set(db.scalars(nested)) == want
         total = repository.count(
             db, principal, day, scope=Scope(), filters=Filters(versions=("all",))
         )

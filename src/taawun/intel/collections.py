@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from taawun.core.principal import Principal
 from taawun.registry import service as registry
+from taawun.registry.schemas import AgreementSummary
 
 NAMESPACE = uuid.UUID("1b0d0f3e-6a55-4b6f-8e43-3c1d5f6a9b21")
 
@@ -38,44 +39,78 @@ class Collection:
     sharing: bool
 
 
+def _own(agency_id: int) -> Collection:
+    return Collection(
+        id=agency_collection_id(agency_id),
+        title="My agency's intel",
+        description="Everything your agency has shared, whatever its release list.",
+        alias=f"agency-{agency_id}",
+        agreement_id=None,
+        agency_id=agency_id,
+        in_force=True,
+        sharing=True,
+    )
+
+
+def _of_agreement(agreement: AgreementSummary, day: date) -> Collection:
+    in_force = (
+        agreement.status == "in_force"
+        and agreement.in_force is not None
+        and agreement.in_force <= day
+        and (agreement.ended is None or agreement.ended >= day)
+    )
+    return Collection(
+        id=agreement_collection_id(agreement.id),
+        title=agreement.title,
+        description=f"Intel released under {agreement.source} {agreement.source_id}",
+        alias=f"agreement-{agreement.id}",
+        agreement_id=agreement.id,
+        agency_id=None,
+        in_force=in_force,
+        sharing="intelligence_sharing" in agreement.domains,
+    )
+
+
 def collections_for(principal: Principal, session: Session, day: date) -> list[Collection]:
     """The caller's collections, in a stable order: their agency's own, then agreements by id."""
     if principal.agency_id is None or principal.state_id is None:
         return []
-    out = [
-        Collection(
-            id=agency_collection_id(principal.agency_id),
-            title="My agency's intel",
-            description="Everything your agency has shared, whatever its release list.",
-            alias=f"agency-{principal.agency_id}",
-            agreement_id=None,
-            agency_id=principal.agency_id,
-            in_force=True,
-            sharing=True,
-        )
-    ]
-    for agreement in registry.current_agreements_of(
+    current = registry.current_agreements_of(principal, session, state_id=principal.state_id)
+    return [_own(principal.agency_id), *(_of_agreement(a, day) for a in current)]
+
+
+def collection_by_ref(
+    principal: Principal, session: Session, day: date, ref: str
+) -> Collection | None:
+    """One of the caller's collections by id or alias, without listing them all (every TAXII
+    request names one)."""
+    if principal.agency_id is None or principal.state_id is None:
+        return None
+    if ref in (agency_collection_id(principal.agency_id), f"agency-{principal.agency_id}"):
+        return _own(principal.agency_id)
+    agreement_id = _agreement_id(principal, session, ref)
+    if agreement_id is None:
+        return None
+    summary = registry.current_agreement_of(
+        principal, session, state_id=principal.state_id, agreement_id=agreement_id
+    )
+    return None if summary is None else _of_agreement(summary, day)
+
+
+def _agreement_id(principal: Principal, session: Session, ref: str) -> int | None:
+    if ref.startswith("agreement-") and ref[len("agreement-") :].isdigit():
+        return int(ref[len("agreement-") :])
+    try:
+        uuid.UUID(ref)
+    except ValueError:
+        return None
+    assert principal.state_id is not None
+    for agreement_id in registry.current_agreement_ids_of(
         principal, session, state_id=principal.state_id
     ):
-        in_force = (
-            agreement.status == "in_force"
-            and agreement.in_force is not None
-            and agreement.in_force <= day
-            and (agreement.ended is None or agreement.ended >= day)
-        )
-        out.append(
-            Collection(
-                id=agreement_collection_id(agreement.id),
-                title=agreement.title,
-                description=f"Intel released under {agreement.source} {agreement.source_id}",
-                alias=f"agreement-{agreement.id}",
-                agreement_id=agreement.id,
-                agency_id=None,
-                in_force=in_force,
-                sharing="intelligence_sharing" in agreement.domains,
-            )
-        )
-    return out
+        if agreement_collection_id(agreement_id) == ref:
+            return agreement_id
+    return None
 
 
 def agreement_for_collection(principal: Principal, session: Session, ref: str) -> int | None:
@@ -84,7 +119,5 @@ def agreement_for_collection(principal: Principal, session: Session, ref: str) -
         uuid.UUID(ref)
     except ValueError:
         return None
-    for collection in collections_for(principal, session, date.max):
-        if collection.id == ref and collection.agreement_id is not None:
-            return collection.agreement_id
-    return None
+    found = collection_by_ref(principal, session, date.max, ref)
+    return None if found is None else found.agreement_id

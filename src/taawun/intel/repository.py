@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     delete,
     func,
     insert,
@@ -32,10 +33,15 @@ from taawun.access.restrict import Action, restrict
 from taawun.core.principal import Principal
 from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease, TaxiiStatus
 from taawun.intel.policy import IntelPolicy, release_grants
+from taawun.registry import service as registry
 
 _ADVISORY_LOCK_KEY = 7_240_712  # serializes date_added allocation across writers
 _CHUNK = 500
 SYSTEM = Principal.system_principal("intel")
+# Core statements on the hot write path
+_OBJECTS = cast(Table, IntelObject.__table__)
+_RELEASES = cast(Table, IntelRelease.__table__)
+_RECIPIENTS = cast(Table, IntelRecipient.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +51,9 @@ class Scope:
     agreement_id: int | None = None
     agency_id: int | None = None
 
-    def criterion(self) -> ColumnElement[bool]:
+    def criterion(self, *, by_id: bool = False) -> ColumnElement[bool]:
+        """``by_id``: the query names ids, so the ``stix_id`` index must drive it; ``+ 0``
+        keeps SQLite from walking the owner index instead (one row per object it owns)."""
         if self.agreement_id is not None:
             return (
                 select(IntelRelease.object_seq)
@@ -56,7 +64,8 @@ class Scope:
                 .exists()
             )
         if self.agency_id is not None:
-            return IntelObject.owner_agency_id == self.agency_id
+            owner = IntelObject.owner_agency_id + 0 if by_id else IntelObject.owner_agency_id
+            return owner == self.agency_id
         return true()
 
 
@@ -102,10 +111,15 @@ class Filters:
         return out
 
 
-def readable(principal: Principal, day: date, *columns: Any) -> Select[Any]:
+def readable(session: Session, principal: Principal, day: date, *columns: Any) -> Select[Any]:
     """``select(columns)`` over intel_object rows ``principal`` may read on ``day``."""
     stmt = select(*columns) if columns else select(IntelObject)
-    return restrict(stmt, principal, Action.VIEW, policy=IntelPolicy(day))
+    grants = (
+        registry.sharing_grants(session, reader_state=principal.state_id, on=day)
+        if principal.state_id is not None and not principal.system
+        else None
+    )
+    return restrict(stmt, principal, Action.VIEW, policy=IntelPolicy(day, grants))
 
 
 def page(
@@ -119,10 +133,13 @@ def page(
     columns: Sequence[Any] = (IntelObject.added_us, IntelObject.body),
 ) -> tuple[list[Any], bool]:
     """Up to ``limit`` rows oldest-added first, and whether more exist (TAXII §3.3, §3.5)."""
+    by_id = bool(filters.ids)
+    # Naming ids, sort the few rows found rather than walk the date_added index to find them.
+    order = IntelObject.added_us + 0 if by_id else IntelObject.added_us
     stmt = (
-        readable(principal, day, *columns)
-        .where(scope.criterion(), *filters.criteria())
-        .order_by(IntelObject.added_us)
+        readable(session, principal, day, *columns)
+        .where(scope.criterion(by_id=by_id), *filters.criteria())
+        .order_by(order)
         .limit(limit + 1)
     )
     rows = list(session.execute(stmt))
@@ -132,7 +149,7 @@ def page(
 def count(
     session: Session, principal: Principal, day: date, *, scope: Scope, filters: Filters
 ) -> int:
-    stmt = readable(principal, day, func.count(IntelObject.seq)).where(
+    stmt = readable(session, principal, day, func.count(IntelObject.seq)).where(
         scope.criterion(), *filters.criteria()
     )
     return int(session.scalar(stmt) or 0)
@@ -142,7 +159,7 @@ def newest_readable(
     session: Session, principal: Principal, day: date, stix_id: str
 ) -> IntelObject | None:
     stmt = (
-        readable(principal, day)
+        readable(session, principal, day)
         .where(IntelObject.stix_id == stix_id)
         .order_by(IntelObject.version_us.desc())
         .limit(1)
@@ -243,11 +260,16 @@ def insert_versions(
     releases: Sequence[Sequence[int]],
     recipients: Sequence[Sequence[int]],
 ) -> list[int]:
-    """Insert object versions with their release lists and recipients; returns their seqs."""
+    """Insert object versions with their release lists and recipients; returns their seqs
+    (none when nothing refers to them)."""
     if not rows:
         return []
+    if not any(releases) and not any(recipients):
+        # Nothing refers to the new rows: a plain executemany, no RETURNING round trip.
+        session.execute(insert(_OBJECTS), list(rows))
+        return []
     result = session.execute(
-        insert(IntelObject).returning(IntelObject.seq, sort_by_parameter_order=True), list(rows)
+        insert(_OBJECTS).returning(_OBJECTS.c.seq, sort_by_parameter_order=True), list(rows)
     )
     seqs = [r[0] for r in result]
     release_rows = [
@@ -256,14 +278,14 @@ def insert_versions(
         for g in gs
     ]
     if release_rows:
-        session.execute(insert(IntelRelease), release_rows)
+        session.execute(insert(_RELEASES), release_rows)
     recipient_rows = [
         {"object_seq": seq, "agency_id": a}
         for seq, agencies in zip(seqs, recipients, strict=True)
         for a in agencies
     ]
     if recipient_rows:
-        session.execute(insert(IntelRecipient), recipient_rows)
+        session.execute(insert(_RECIPIENTS), recipient_rows)
     return seqs
 
 

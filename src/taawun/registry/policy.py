@@ -60,7 +60,7 @@ class AgreementPolicy:
         return principal.role is Role.LIAISON and principal.state_id == state_id
 
 
-def _party_at(agreement_id: IntColumn, state: IntColumn | int, day: date) -> ColumnElement[bool]:
+def party_at(agreement_id: IntColumn, state: IntColumn | int, day: date) -> ColumnElement[bool]:
     party = aliased(AgreementParty)
     return exists(
         select(party.id)
@@ -101,8 +101,8 @@ def sharing_grant(
                     AgreementDomain.domain == SHARING_DOMAIN,
                 )
             ),
-            _party_at(Agreement.id, reader_state, day),
-            _party_at(Agreement.id, owner_state, day),
+            party_at(Agreement.id, reader_state, day),
+            party_at(Agreement.id, owner_state, day),
         )
         # Correlate every outer table (the caller's intel rows) explicitly: auto-correlation
         # only looks one level up, and would otherwise cross-join them in here.

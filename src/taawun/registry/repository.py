@@ -26,7 +26,7 @@ from taawun.registry.models import (
     State,
 )
 from taawun.registry.periods import Period
-from taawun.registry.policy import AGREEMENTS
+from taawun.registry.policy import AGREEMENTS, SHARING_DOMAIN, party_at
 
 # --- states ---------------------------------------------------------------------------
 
@@ -202,6 +202,14 @@ def current_agreements_of(stmt: Select[Agreement], state_id: int) -> Select[Agre
     )
 
 
+def ids(session: Session, stmt: Select[Agreement]) -> list[int]:
+    return list(session.scalars(stmt.with_only_columns(Agreement.id).order_by(Agreement.id)))
+
+
+def agreement_id_is(agreement_id: int) -> ColumnElement[bool]:
+    return Agreement.id == agreement_id
+
+
 def count(session: Session, stmt: Select[Agreement]) -> int:
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
@@ -348,6 +356,34 @@ def dyad_rows(
         .order_by(Agreement.in_force, Agreement.id, pa.entered, pb.entered)
     )
     return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt)]
+
+
+def sharing_grants(session: Session, reader_state: int, day: date) -> list[tuple[int, int, int]]:
+    """(agreement, party state, ceiling) for every agreement that, on ``day``, is in force,
+    covers intelligence_sharing and has ``reader_state`` as a party, and every state that is a
+    party then. Read as the node: the release policy (``intel/policy.py``) turns it into the
+    per-row test, evaluated within the same query's transaction; nothing here reaches a user."""
+    party = aliased(AgreementParty)
+    stmt = (
+        select(Agreement.id, party.state_id, func.coalesce(Agreement.sharing_ceiling, 0))
+        .join(party, party.agreement_id == Agreement.id)
+        .where(
+            Agreement.status == "in_force",
+            Agreement.in_force <= day,
+            or_(Agreement.ended.is_(None), Agreement.ended >= day),
+            select(AgreementDomain.id)
+            .where(
+                AgreementDomain.agreement_id == Agreement.id,
+                AgreementDomain.domain == SHARING_DOMAIN,
+            )
+            .exists(),
+            party_at(Agreement.id, reader_state, day),
+            or_(party.entered.is_(None), party.entered <= day),
+            or_(party.exited.is_(None), party.exited >= day),
+        )
+        .distinct()
+    )
+    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt)]
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -330,6 +330,30 @@ def current_agreements_of(
     return _summaries(session, repository.page(session, stmt, limit=MAX_LIMIT, offset=0))
 
 
+def current_agreement_ids_of(principal: Principal, session: Session, *, state_id: int) -> list[int]:
+    """Ids only, of the agreements ``current_agreements_of`` would list."""
+    stmt = repository.current_agreements_of(repository.visible_agreements(principal), state_id)
+    return repository.ids(session, stmt)
+
+
+def current_agreement_of(
+    principal: Principal, session: Session, *, state_id: int, agreement_id: int
+) -> AgreementSummary | None:
+    """One of them, or None when ``agreement_id`` is not a current agreement of the state."""
+    stmt = repository.current_agreements_of(
+        repository.visible_agreements(principal), state_id
+    ).where(repository.agreement_id_is(agreement_id))
+    found = repository.page(session, stmt, limit=1, offset=0)
+    return _summaries(session, found)[0] if found else None
+
+
+def sharing_grants(session: Session, *, reader_state: int, on: date) -> list[tuple[int, int, int]]:
+    """What the release policy needs of the registry for one reader: (agreement, party state,
+    ceiling) of each agreement in force on ``on`` that covers intelligence sharing and has
+    ``reader_state`` as a party. Internal: it feeds a query's criterion, never a user."""
+    return repository.sharing_grants(session, reader_state, on)
+
+
 def get_agreement(principal: Principal, session: Session, *, ref: str | int) -> AgreementRead:
     return agreement_read(session, find_agreement(principal, session, ref))
 

@@ -20,7 +20,7 @@ from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Principal
 from taawun.intel._common import WRITERS
-from taawun.intel.collections import Collection, collections_for
+from taawun.intel.collections import Collection, collection_by_ref, collections_for
 from taawun.intel.repository import Scope
 from taawun.intel.taxii.errors import TaxiiRoute
 from taawun.intel.taxii.media import STIX_MEDIA_TYPE, TaxiiResponse
@@ -44,9 +44,9 @@ def scope_of(collection: Collection) -> Scope:
 
 def find(principal: Principal, session: Session, day: date, ref: str) -> Collection:
     """The caller's collection with this id (or alias); 404 when there is none it may see."""
-    for collection in collections_for(principal, session, day):
-        if ref in {collection.id, collection.alias}:
-            return collection
+    collection = collection_by_ref(principal, session, day, ref)
+    if collection is not None:
+        return collection
     raise NotFound(f"collection: no collection {ref!r}", field="collection", value=ref)
 
 
