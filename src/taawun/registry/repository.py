@@ -10,8 +10,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from taawun.access.restrict import Action, restrict
@@ -26,7 +38,7 @@ from taawun.registry.models import (
     State,
 )
 from taawun.registry.periods import Period
-from taawun.registry.policy import AGREEMENTS, SHARING_DOMAIN, party_at
+from taawun.registry.policy import AGREEMENTS, SHARING_DOMAIN
 
 # --- states ---------------------------------------------------------------------------
 
@@ -358,32 +370,49 @@ def dyad_rows(
     return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt)]
 
 
+def _spell_covers(party: type[AgreementParty], day: BindParameter[date]) -> ColumnElement[bool]:
+    return and_(
+        or_(party.entered.is_(None), party.entered <= day),
+        or_(party.exited.is_(None), party.exited >= day),
+    )
+
+
+@cache
+def _grants_statement() -> Select[int, int, int]:
+    """Built once, with bound parameters: it runs on every read of intel."""
+    me = aliased(AgreementParty)
+    party = aliased(AgreementParty)
+    day = bindparam("day", type_=Date)
+    return (
+        select(Agreement.id, party.state_id, func.coalesce(Agreement.sharing_ceiling, 0))
+        .join(me, me.agreement_id == Agreement.id)
+        .join(party, party.agreement_id == Agreement.id)
+        .join(
+            AgreementDomain,
+            and_(
+                AgreementDomain.agreement_id == Agreement.id,
+                AgreementDomain.domain == SHARING_DOMAIN,
+            ),
+        )
+        .where(
+            me.state_id == bindparam("reader_state", type_=Integer),
+            Agreement.status == "in_force",
+            Agreement.in_force <= day,
+            or_(Agreement.ended.is_(None), Agreement.ended >= day),
+            _spell_covers(me, day),
+            _spell_covers(party, day),
+        )
+        .distinct()
+    )
+
+
 def sharing_grants(session: Session, reader_state: int, day: date) -> list[tuple[int, int, int]]:
     """(agreement, party state, ceiling) for every agreement that, on ``day``, is in force,
     covers intelligence_sharing and has ``reader_state`` as a party, and every state that is a
     party then. Read as the node: the release policy (``intel/policy.py``) turns it into the
     per-row test, evaluated within the same query's transaction; nothing here reaches a user."""
-    party = aliased(AgreementParty)
-    stmt = (
-        select(Agreement.id, party.state_id, func.coalesce(Agreement.sharing_ceiling, 0))
-        .join(party, party.agreement_id == Agreement.id)
-        .where(
-            Agreement.status == "in_force",
-            Agreement.in_force <= day,
-            or_(Agreement.ended.is_(None), Agreement.ended >= day),
-            select(AgreementDomain.id)
-            .where(
-                AgreementDomain.agreement_id == Agreement.id,
-                AgreementDomain.domain == SHARING_DOMAIN,
-            )
-            .exists(),
-            party_at(Agreement.id, reader_state, day),
-            or_(party.entered.is_(None), party.entered <= day),
-            or_(party.exited.is_(None), party.exited >= day),
-        )
-        .distinct()
-    )
-    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt)]
+    rows = session.execute(_grants_statement(), {"day": day, "reader_state": reader_state})
+    return [(r[0], r[1], int(r[2])) for r in rows]
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
