@@ -54,3 +54,12 @@ def test_transaction_rolls_back_on_error(empty_engine: Engine) -> None:
         raise RuntimeError("boom")
 
     assert _state_count(empty_engine) == before
+
+
+def test_postgresql_sessions_run_without_jit(empty_engine: Engine) -> None:
+    """JIT compilation cost more than the short policy-filtered reads it compiled."""
+    if empty_engine.dialect.name != "postgresql":
+        assert empty_engine.dialect.name == "sqlite"  # nothing to switch off there
+        return
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
