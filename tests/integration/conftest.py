@@ -11,15 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from taawun.access import service as access
-from taawun.access.schemas import UserCreate
 from taawun.core.clock import SystemClock
-from taawun.core.ids import RandomIds
-from taawun.core.principal import Clearance, Principal, Role
+from taawun.core.principal import Clearance, Role
 from taawun.registry.importers.run import import_all
-from taawun.registry.resolver import resolve_state
 from taawun.web.app import create_app
 
+from ..accounts import create_accounts
 from ..conftest import new_database
 
 PASSWORD = "integration-password-1"
@@ -47,31 +44,11 @@ class Node:
 def node(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     engine = new_database(backend, "api", tmp_path_factory.mktemp(f"{backend}-api"))
     clock = SystemClock()
-    root = Principal.system_principal("test")
-    tokens: dict[str, str] = {}
     with Session(engine) as session:
         import_all(session)
-        agencies: dict[tuple[str, str], int] = {}
-        for username, (state, agency, role, clearance) in ACCOUNTS.items():
-            key = (state, agency)
-            if key not in agencies:
-                state_id = resolve_state(session, state).id
-                agencies[key] = access.create_agency(
-                    root, session, state_id=state_id, name=agency, clock=clock
-                ).id
-            data = UserCreate.model_validate(
-                {
-                    "username": username,
-                    "agency_id": agencies[key],
-                    "role": role,
-                    "clearance": clearance,
-                    "password": PASSWORD,
-                }
-            )
-            access.create_user(root, session, data=data, clock=clock)
-            tokens[username] = access.issue_token(
-                root, session, username=username, name="test", clock=clock, ids=RandomIds()
-            ).token
+        _, tokens = create_accounts(
+            session, ACCOUNTS, password=PASSWORD, clock=clock, qualified_names=False
+        )
         session.commit()
     app = create_app(engine=engine)
     with TestClient(app) as client:

@@ -20,18 +20,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from taawun.access import service as access
-from taawun.access.schemas import UserCreate
 from taawun.core.clock import FixedClock
-from taawun.core.ids import RandomIds
 from taawun.core.principal import Clearance, Principal, Role
 from taawun.intel.collections import agency_collection_id, agreement_collection_id
 from taawun.registry import changes
 from taawun.registry.importers.run import import_all
-from taawun.registry.resolver import resolve_state
 from taawun.registry.schemas import AgreementCreate
 from taawun.web.app import create_app
 
+from ..accounts import create_accounts
 from ..conftest import new_database
 
 TAXII = "application/taxii+json;version=2.1"
@@ -152,8 +149,9 @@ def _agreement(session: Session, title: str, domains: list[str], clock: FixedClo
         in_force=date(2024, 1, 1),
         sharing_ceiling=Clearance.SECRET,
     )
-    root = Principal.system_principal("test")
-    return changes.record_agreement(root, session, data=data, clock=clock).id
+    return changes.record_agreement(
+        Principal.system_principal("test"), session, data=data, clock=clock
+    ).id
 
 
 def taxii_node(
@@ -161,30 +159,11 @@ def taxii_node(
 ) -> Iterator[Taxii]:
     engine: Engine = new_database(backend, label, tmp_path_factory.mktemp(f"{backend}-{label}"))
     clock = FixedClock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
-    root = Principal.system_principal("test")
-    tokens: dict[str, str] = {}
-    agencies: dict[str, int] = {}
     with Session(engine) as session:
         import_all(session)
-        for username, (state, agency, role, clearance) in ACCOUNTS.items():
-            key = f"{state}-{agency}"
-            if key not in agencies:
-                agencies[key] = access.create_agency(
-                    root, session, state_id=resolve_state(session, state).id, name=key, clock=clock
-                ).id
-            data = UserCreate.model_validate(
-                {
-                    "username": username,
-                    "agency_id": agencies[key],
-                    "role": role,
-                    "clearance": clearance,
-                    "password": PASSWORD,
-                }
-            )
-            access.create_user(root, session, data=data, clock=clock)
-            tokens[username] = access.issue_token(
-                root, session, username=username, name="taxii", clock=clock, ids=RandomIds()
-            ).token
+        agencies, tokens = create_accounts(
+            session, ACCOUNTS, password=PASSWORD, clock=clock, token_name="taxii"
+        )
         agreements = {
             "sharing": _agreement(
                 session,

@@ -33,18 +33,15 @@ from stix2validator import ValidationOptions, validate_instance
 from taxii2client.v21 import ApiRoot, Collection, Server
 
 from taawun.access import passwords
-from taawun.access import service as access
-from taawun.access.schemas import UserCreate
 from taawun.core.clock import SystemClock
-from taawun.core.ids import RandomIds
 from taawun.core.principal import Clearance, Principal, Role
 from taawun.intel.collections import agency_collection_id, agreement_collection_id
 from taawun.registry import changes
 from taawun.registry.importers.run import import_all
-from taawun.registry.resolver import resolve_state
 from taawun.registry.schemas import AgreementCreate
 from taawun.web.app import create_app
 
+from ..accounts import create_accounts
 from ..conftest import new_database
 
 PASSWORD = "interop-password-1"
@@ -195,30 +192,11 @@ def invalid_reports(objects: list[dict[str, Any]]) -> list[str]:
 def _populate(engine: Engine) -> tuple[dict[str, str], dict[str, int], int]:
     clock = SystemClock()
     root = Principal.system_principal("interop")
-    tokens: dict[str, str] = {}
-    agencies: dict[str, int] = {}
     with Session(engine) as session:
         import_all(session)
-        for username, (state, agency, role, clearance) in ACCOUNTS.items():
-            key = f"{state}-{agency}"
-            if key not in agencies:
-                state_id = resolve_state(session, state).id
-                agencies[key] = access.create_agency(
-                    root, session, state_id=state_id, name=key, clock=clock
-                ).id
-            data = UserCreate.model_validate(
-                {
-                    "username": username,
-                    "agency_id": agencies[key],
-                    "role": role,
-                    "clearance": clearance,
-                    "password": PASSWORD,
-                }
-            )
-            access.create_user(root, session, data=data, clock=clock)
-            tokens[username] = access.issue_token(
-                root, session, username=username, name="interop", clock=clock, ids=RandomIds()
-            ).token
+        agencies, tokens = create_accounts(
+            session, ACCOUNTS, password=PASSWORD, clock=clock, token_name="interop"
+        )
         agreement = AgreementCreate(
             title=AGREEMENT_TITLE,
             parties=["TUR", "PAK"],
