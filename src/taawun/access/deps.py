@@ -27,9 +27,14 @@ def _factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def clock_dep(request: Request) -> Clock:
+def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
+
+
+async def clock_dep(request: Request) -> Clock:
+    """``async``: no I/O, so FastAPI runs it on the event loop instead of a worker thread."""
+    return _clock(request)
 
 
 def session_dep(request: Request) -> Iterator[Session]:
@@ -40,7 +45,7 @@ def session_dep(request: Request) -> Iterator[Session]:
 def principal_dep(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
-    clock = clock_dep(request)
+    clock = _clock(request)
     with _factory(request)() as session:
         try:
             principal = _authenticate(session, scheme.lower(), credentials.strip(), clock)

@@ -126,6 +126,6 @@ class TaxiiRoute(APIRoute):
         return taxii_handler
 
 
-def remember_session(request: Request, session: SessionDep) -> None:
+async def remember_session(request: Request, session: SessionDep) -> None:
     """Router dependency: the request's session, for ``TaxiiRoute`` to roll back on error."""
     setattr(request.state, SESSION_KEY, session)

@@ -29,7 +29,7 @@ _PATTERNS: list[tuple[re.Pattern[str], set[str]]] = [
 ]
 
 
-def require_accept(request: Request) -> None:
+async def require_accept(request: Request) -> None:
     """§3.1: refuse (406) a request that cannot take a TAXII 2.1 answer."""
     accept = request.headers.get("accept")
     if not accepts_taxii(accept, required=request.method == "POST"):

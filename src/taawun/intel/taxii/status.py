@@ -29,7 +29,7 @@ from taawun.intel.times import format_us, parse_us, to_us
 router = APIRouter(route_class=TaxiiRoute)
 
 
-def ids_dep(request: Request) -> IdFactory:
+async def ids_dep(request: Request) -> IdFactory:
     """The application's id factory (``app.state.ids``) when it has one."""
     ids: IdFactory | None = getattr(request.app.state, "ids", None)
     return ids or RandomIds()
