@@ -64,18 +64,10 @@ class IntelPage(BaseModel):
     next: str | None
 
 
-class IntelRead(BaseModel):
+class IntelRead(IntelSummary):
     """One object version with its markings banner; release details only for its owner."""
 
     banner: str
-    id: str
-    type: str
-    version: str
-    date_added: str
-    owner_agency_id: int
-    tlp: str
-    classification: str
-    revoked: bool
     released_under: list[int] = Field(
         description="agreements that let you read it (or all, if yours)"
     )

@@ -246,15 +246,8 @@ def show(
     releases = repository.releases_of(session, [found.seq]).get(found.seq, [])
     granted = repository.granting_agreements(session, principal, day, [found.seq])
     return IntelRead(
+        **_summary(found).model_dump(),
         banner=banner(Tlp(found.tlp), Clearance(found.classification)),
-        id=found.stix_id,
-        type=found.type,
-        version=format_us(found.version_us),
-        date_added=format_us(found.added_us),
-        owner_agency_id=found.owner_agency_id,
-        tlp=Tlp(found.tlp).label,
-        classification=Clearance(found.classification).name,
-        revoked=found.revoked,
         released_under=releases if mine else sorted(set(granted.values())),
         recipients=repository.recipients_of(session, [found.seq]).get(found.seq, [])
         if mine
