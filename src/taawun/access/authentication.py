@@ -102,16 +102,16 @@ def authenticate_token(session: Session, *, token: str, clock: Clock) -> Princip
     """Find the principal of a bearer token; ``last_used_at`` moves at most once a minute."""
     if not tokens.well_formed(token):
         raise Unauthenticated(TOKEN_INVALID)
-    found = repository.token_by_digest(session, tokens.digest(token))
+    pair = repository.token_user_by_digest(session, tokens.digest(token))
     now = clock.now()
-    if (
-        found is None
-        or found.revoked_at is not None
-        or (found.expires_at is not None and found.expires_at <= now)
-    ):
+    if pair is None:
         raise Unauthenticated(TOKEN_INVALID)
-    user = repository.user_by_id(session, found.user_id)
-    if user is None or not user.active:
+    found, user = pair
+    if (
+        found.revoked_at is not None
+        or (found.expires_at is not None and found.expires_at <= now)
+        or not user.active
+    ):
         raise Unauthenticated(TOKEN_INVALID)
     if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
         # Bookkeeping, not an account change: not audited, or every request would be.

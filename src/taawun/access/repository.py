@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from taawun.access.models import Agency, ApiToken, AuditEntry, User
 from taawun.access.policy import AgencyPolicy, TokenPolicy, UserPolicy
@@ -44,10 +44,6 @@ def visible_agency(session: Session, principal: Principal, agency_id: int) -> Ag
 # --- users ------------------------------------------------------------------------------
 
 
-def user_by_id(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
-
-
 def user_by_username(session: Session, username: str) -> User | None:
     """Unrestricted: for authentication and the duplicate check only."""
     stmt = select(User).options(selectinload(User.agency)).where(User.username == username)
@@ -73,9 +69,16 @@ def _tokens() -> Select[ApiToken, str]:
     return select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
 
 
-def token_by_digest(session: Session, token_digest: str) -> ApiToken | None:
-    """Unrestricted: authentication finds the token before anyone is known."""
-    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest)).first()
+def token_user_by_digest(session: Session, token_digest: str) -> tuple[ApiToken, User] | None:
+    """The token and its user, with the user's agency loaded, in one query (every request).
+    Unrestricted: authentication finds the token before anyone is known."""
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .options(joinedload(User.agency))
+        .where(ApiToken.token_hash == token_digest)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def token_by_id(session: Session, token_id: int) -> tuple[ApiToken, str] | None:
