@@ -27,7 +27,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from taawun.access.restrict import Action, restrict
 from taawun.core.principal import Principal
@@ -175,31 +175,27 @@ def owned_versions(session: Session, principal: Principal, stix_id: str) -> list
     )
 
 
-def releases_of(session: Session, seqs: Iterable[int]) -> dict[int, list[int]]:
-    """Agreement ids on the release lists of rows the caller has already read."""
+def _pairs(
+    session: Session,
+    key: InstrumentedAttribute[int],
+    value: InstrumentedAttribute[int],
+    seqs: Iterable[int],
+) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for chunk in _chunks(list(seqs)):
-        rows = session.execute(
-            select(IntelRelease.object_seq, IntelRelease.agreement_id).where(
-                IntelRelease.object_seq.in_(chunk)
-            )
-        )
-        for seq, agreement_id in rows:
-            out.setdefault(seq, []).append(agreement_id)
+        for seq, item in session.execute(select(key, value).where(key.in_(chunk))):
+            out.setdefault(seq, []).append(item)
     return out
+
+
+def releases_of(session: Session, seqs: Iterable[int]) -> dict[int, list[int]]:
+    """Agreement ids on the release lists of rows the caller has already read."""
+    return _pairs(session, IntelRelease.object_seq, IntelRelease.agreement_id, seqs)
 
 
 def recipients_of(session: Session, seqs: Iterable[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for chunk in _chunks(list(seqs)):
-        rows = session.execute(
-            select(IntelRecipient.object_seq, IntelRecipient.agency_id).where(
-                IntelRecipient.object_seq.in_(chunk)
-            )
-        )
-        for seq, agency_id in rows:
-            out.setdefault(seq, []).append(agency_id)
-    return out
+    """TLP:RED recipient agencies of rows the caller has already read."""
+    return _pairs(session, IntelRecipient.object_seq, IntelRecipient.agency_id, seqs)
 
 
 def granting_agreements(

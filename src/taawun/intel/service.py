@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from taawun.access import service as access
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.errors import InvalidInput
 from taawun.core.ids import IdFactory, RandomIds
@@ -37,6 +38,7 @@ from taawun.intel.schemas import (
     IntelSummary,
 )
 from taawun.intel.times import format_us, parse_us
+from taawun.registry import service as registry
 
 MAX_LIMIT = 10_000
 SUMMARY_COLUMNS = (
@@ -166,9 +168,6 @@ def list_intel(
         raise InvalidInput(f"limit: must be between 1 and {MAX_LIMIT}", field="limit", value=limit)
     clock = clock or SystemClock()
     day = clock.now().date()
-    from taawun.access import service as access
-    from taawun.registry import service as registry
-
     owner_id = access.find_agency(principal, session, ref=owner).id if owner else None
     agreement_id = (
         registry.get_agreement(principal, session, ref=agreement).id if agreement else None
@@ -270,8 +269,6 @@ def export_bundle(
     TLP marking definitions it references and the node's extension definition."""
     require_member(principal)
     clock = clock or SystemClock()
-    from taawun.registry import service as registry
-
     agreement_id = (
         registry.get_agreement(principal, session, ref=agreement).id if agreement else None
     )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from taawun.access import audit
 from taawun.access.restrict import Action
 from taawun.core.clock import Clock, SystemClock
-from taawun.core.errors import Conflict, InvalidInput, PermissionDenied
+from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.principal import Principal
 from taawun.registry import repository
@@ -323,8 +323,6 @@ def amend_membership(
     data: MembershipUpdate,
     clock: Clock | None = None,
 ) -> MembershipRead:
-    from taawun.core.errors import NotFound
-
     membership = repository.membership_by_id(session, membership_id)
     if membership is None:
         raise NotFound(
