@@ -30,7 +30,6 @@ from taawun.core.clock import FixedClock
 from taawun.core.ids import AgencyId, StateId
 from taawun.core.principal import Clearance, Principal, Role
 from taawun.intel import repository
-from taawun.intel.models import IntelObject
 from taawun.intel.repository import Filters, Scope
 from taawun.registry import changes
 from taawun.registry.importers.run import import_all
@@ -43,13 +42,13 @@ AGREEMENTS = 100
 OTHERS = ("SAU", "EGY", "IRN", "AZE", "QAT", "MYS")
 INSERT_CHUNK = 5_000
 COLUMNS = (
-    IntelObject.added_us,
-    IntelObject.body,
-    IntelObject.seq,
-    IntelObject.stix_id,
-    IntelObject.version_us,
-    IntelObject.classification,
-    IntelObject.owner_state_id,
+    "added_us",
+    "body",
+    "seq",
+    "stix_id",
+    "version_us",
+    "classification",
+    "owner_state_id",
 )
 CLOCK = FixedClock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
 

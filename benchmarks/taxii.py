@@ -44,6 +44,7 @@ FIGURES = (
     "ingest/s",
     "ingest tail/s",
     "page objects/s",
+    "page objects/s with parse",
     "first page ms",
     "lookup p50 ms",
     "lookup p95 ms",

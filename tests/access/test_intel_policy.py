@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -179,7 +180,7 @@ def test_sql_release_policy_equals_python_predicate(
             scope=Scope(),
             filters=Filters(versions=("all",)),
             limit=1000,
-            columns=(IntelObject.seq,),
+            columns=("seq",),
         )
         got = {r[0] for r in rows}
         want = {seq for seq, obj in expected.items() if may_read(principal, obj, facts, day)}
@@ -191,5 +192,11 @@ def test_sql_release_policy_equals_python_predicate(
             db, principal, day, scope=Scope(), filters=Filters(versions=("all",))
         )
         assert total == len(want)
+        # the TAXII hot path (bodies joined by the database) reads the same rows
+        joined = repository.joined_page(
+            db, principal, day, scope=Scope(), filters=Filters(versions=("all",)), limit=1000
+        )
+        assert joined.count == len(want)
+        assert len(orjson.loads(b"[" + joined.objects + b"]")) == len(want)
     finally:
         savepoint.rollback()

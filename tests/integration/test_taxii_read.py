@@ -54,6 +54,28 @@ def test_c08_objects_and_manifest_are_oldest_added_first(taxii: Taxii) -> None:
     assert added == sorted(added) and len(set(added)) == len(added)
 
 
+def test_c08_order_holds_when_another_index_finds_the_rows(taxii: Taxii) -> None:
+    """[3.3] The page's bodies are joined by the database; whether the type index (two types)
+    or the id index (named ids, ids not in date order) finds them, they come date_added first."""
+    batch = [indicator() if i % 2 else malware() for i in range(24)]
+    taxii.share(OWNER, taxii.shared(), batch)
+    expected = [o["id"] for o in batch]
+    after = _before(taxii, batch)
+    typed = {"added_after": after, "match[type]": "indicator,malware"}
+    assert _ids(taxii.objects(READER, taxii.shared(), typed)) == expected
+    named = {"match[id]": ",".join(sorted(expected, reverse=True))}
+    assert _ids(taxii.objects(READER, taxii.shared(), named)) == expected
+    paged: list[str] = []
+    params: dict[str, str] = {**typed, "limit": "5"}
+    while True:
+        body = taxii.objects(READER, taxii.shared(), params).json()
+        paged += [o["id"] for o in body["objects"]]
+        if not body["more"]:
+            break
+        params = {**typed, "limit": "5", "next": body["next"]}
+    assert paged == expected
+
+
 # 9 ------------------------------------------------------------------------------------------
 def test_c09_date_added_headers_on_every_listing(taxii: Taxii) -> None:
     """[3.2] First and last item's date_added, on objects, manifest, object and versions."""

@@ -102,20 +102,23 @@ def authenticate_token(session: Session, *, token: str, clock: Clock) -> Princip
     """Find the principal of a bearer token; ``last_used_at`` moves at most once a minute."""
     if not tokens.well_formed(token):
         raise Unauthenticated(TOKEN_INVALID)
-    pair = repository.token_user_by_digest(session, tokens.digest(token))
+    found = repository.token_holder_by_digest(session, tokens.digest(token))
     now = clock.now()
-    if pair is None:
-        raise Unauthenticated(TOKEN_INVALID)
-    found, user = pair
     if (
-        found.revoked_at is not None
+        found is None
+        or found.revoked_at is not None
         or (found.expires_at is not None and found.expires_at <= now)
-        or not user.active
+        or not found.active
     ):
         raise Unauthenticated(TOKEN_INVALID)
     if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
         # Bookkeeping, not an account change: not audited, or every request would be.
-        with session.begin_nested():
-            found.last_used_at = now
-            session.flush()
-    return principal_for_user(session, user=user)
+        repository.touch_token(session, found.token_id, now)
+    return Principal(
+        user_id=UserId(found.user_id),
+        username=found.username,
+        agency_id=AgencyId(found.agency_id),
+        state_id=StateId(found.state_id),
+        role=Role(found.role),
+        clearance=Clearance(found.clearance),
+    )

@@ -1,8 +1,8 @@
 """FastAPI dependencies every context's router uses: the unit of work and the caller.
 
 The request's work runs in one transaction (committed when the endpoint
-returns, rolled back on any error). Authentication runs in its own short
-transaction so a failed login is recorded even though the request fails.
+returns, rolled back on any error), the caller authenticated first in it; a
+failed authentication commits its failed-login record before the request fails.
 Bearer tokens and HTTP Basic are accepted.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -37,23 +38,48 @@ async def clock_dep(request: Request) -> Clock:
     return _clock(request)
 
 
-def session_dep(request: Request) -> Iterator[Session]:
-    with _factory(request)() as session, session.begin():
-        yield session
+@dataclass(frozen=True, slots=True)
+class Work:
+    """A request's unit of work: who is calling, and the session it runs in."""
+
+    principal: Principal
+    session: Session
 
 
-def principal_dep(request: Request) -> Principal:
+def work_dep(request: Request) -> Iterator[Work]:
+    """One session and one transaction per request, the caller authenticated first in it.
+
+    A failed authentication commits (its failed-login record) and fails the request; the
+    request's work commits when the endpoint returns and is rolled back on any error. One
+    dependency rather than two keeps a request to one session and one worker-thread hop."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
-    clock = _clock(request)
     with _factory(request)() as session:
         try:
-            principal = _authenticate(session, scheme.lower(), credentials.strip(), clock)
+            principal = _authenticate(session, scheme.lower(), credentials.strip(), _clock(request))
         except Unauthenticated:
             session.commit()  # keep the failed-login record written in its savepoint
             raise
+        try:
+            yield Work(principal, session)
+        except BaseException:
+            session.rollback()
+            raise
         session.commit()
-    return principal
+
+
+# scope="function": the transaction commits before the response is sent, so a 2xx means
+# stored (FastAPI's default would commit after the response has gone out).
+WorkDep = Annotated[Work, Depends(work_dep, scope="function")]
+
+
+async def session_dep(work: WorkDep) -> Session:
+    """``async``: no I/O, so FastAPI runs it on the event loop instead of a worker thread."""
+    return work.session
+
+
+async def principal_dep(work: WorkDep) -> Principal:
+    return work.principal
 
 
 def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock) -> Principal:
@@ -71,8 +97,6 @@ def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock)
     raise Unauthenticated("credentials required: a Bearer token or HTTP Basic")
 
 
-# scope="function": the transaction commits before the response is sent, so a 2xx means
-# stored (FastAPI's default would commit after the response has gone out).
-SessionDep = Annotated[Session, Depends(session_dep, scope="function")]
+SessionDep = Annotated[Session, Depends(session_dep)]
 PrincipalDep = Annotated[Principal, Depends(principal_dep)]
 ClockDep = Annotated[Clock, Depends(clock_dep)]

@@ -8,9 +8,13 @@ every row whoever asks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from taawun.access.models import Agency, ApiToken, AuditEntry, User
 from taawun.access.policy import AgencyPolicy, TokenPolicy, UserPolicy
@@ -69,16 +73,57 @@ def _tokens() -> Select[ApiToken, str]:
     return select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
 
 
-def token_user_by_digest(session: Session, token_digest: str) -> tuple[ApiToken, User] | None:
-    """The token and its user, with the user's agency loaded, in one query (every request).
-    Unrestricted: authentication finds the token before anyone is known."""
-    row = session.execute(
-        select(ApiToken, User)
+@dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """What authenticating a bearer token needs: the token's state and its user's identity."""
+
+    token_id: int
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    user_id: int
+    username: str
+    active: bool
+    role: str
+    clearance: int
+    agency_id: int
+    state_id: int
+
+
+@cache
+def _token_holder_statement() -> Select[*tuple[Any, ...]]:
+    """Built once: it runs on every request made with a token."""
+    return (
+        select(
+            ApiToken.id,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+            User.id,
+            User.username,
+            User.active,
+            User.role,
+            User.clearance,
+            User.agency_id,
+            Agency.state_id,
+        )
         .join(User, User.id == ApiToken.user_id)
-        .options(joinedload(User.agency))
-        .where(ApiToken.token_hash == token_digest)
-    ).first()
-    return None if row is None else (row[0], row[1])
+        .join(Agency, Agency.id == User.agency_id)
+        .where(ApiToken.token_hash == bindparam("digest"))
+    )
+
+
+def token_holder_by_digest(session: Session, token_digest: str) -> TokenHolder | None:
+    """The token and who holds it, as plain values in one query (every request).
+    Unrestricted: authentication finds the token before anyone is known."""
+    row = session.connection().execute(_token_holder_statement(), {"digest": token_digest}).first()
+    return None if row is None else TokenHolder(*row)
+
+
+def touch_token(session: Session, token_id: int, when: datetime) -> None:
+    session.connection().execute(
+        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when)
+    )
 
 
 def token_by_id(session: Session, token_id: int) -> tuple[ApiToken, str] | None:

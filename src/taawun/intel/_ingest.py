@@ -28,7 +28,6 @@ from taawun.intel.markings import (
     Markings,
     read_markings,
 )
-from taawun.intel.models import IntelObject
 from taawun.intel.repository import Filters, Scope
 from taawun.intel.schemas import ObjectOutcome
 from taawun.intel.times import parse_us, to_us
@@ -271,7 +270,7 @@ def derived_classification(
             scope=Scope(),
             filters=Filters(ids=all_refs[i : i + 500], versions=("all",)),
             limit=100_000,
-            columns=(IntelObject.stix_id, IntelObject.classification),
+            columns=("stix_id", "classification"),
         )
         for stix_id, classification in rows:
             highest[stix_id] = max(highest.get(stix_id, 0), classification)

@@ -10,23 +10,31 @@ that allowed a read (for the audit log); neither returns content to a user.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Integer,
+    LargeBinary,
     Select,
     Table,
+    aggregate_order_by,
+    bindparam,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
     true,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from taawun.access.restrict import Action, restrict
@@ -42,6 +50,16 @@ SYSTEM = Principal.system_principal("intel")
 _OBJECTS = cast(Table, IntelObject.__table__)
 _RELEASES = cast(Table, IntelRelease.__table__)
 _RECIPIENTS = cast(Table, IntelRecipient.__table__)
+MAX_PAGE = 100_000
+Grants = tuple[tuple[int, int, int], ...]
+# Columns a page may select, by name ("object": the mapped row).
+_COLUMNS: dict[str, Any] = {c.key: getattr(IntelObject, c.key) for c in _OBJECTS.columns}
+_COLUMNS["object"] = IntelObject
+_AUDIT_COLUMNS = ("seq", "stix_id", "version_us", "classification", "owner_state_id")
+_FILTER_FIELDS = (
+    "added_after_us", "ids", "types", "versions", "spec_versions", "text", "owner_agency_id",
+    "include_revoked",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +89,11 @@ class Scope:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """TAXII 2.1 §3.4 filters, already parsed."""
+    """TAXII 2.1 §3.4 filters, already parsed.
+
+    ``criteria`` names the values as bound parameters (``values`` gives them), so that the
+    statement of a request depends only on which filters are set (``shape``) and can be
+    built once and reused: the same query with other ids, types or dates."""
 
     added_after_us: int | None = None
     ids: Sequence[str] = ()
@@ -82,44 +104,156 @@ class Filters:
     owner_agency_id: int | None = None
     include_revoked: bool = True
 
+    def _exact_versions(self) -> list[int]:
+        return [int(v) for v in self.versions if v not in ("first", "last", "all")]
+
+    def shape(self) -> tuple[Any, ...]:
+        return (
+            self.added_after_us is not None,
+            bool(self.ids),
+            bool(self.types),
+            "all" in self.versions,
+            "last" in self.versions,
+            "first" in self.versions,
+            bool(self._exact_versions()),
+            bool(self.spec_versions),
+            self.text is not None,
+            self.owner_agency_id is not None,
+            self.include_revoked,
+        )
+
+    def values(self) -> dict[str, Any]:
+        text = None
+        if self.text is not None:
+            escaped = self.text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+            text = f"%{escaped}%"
+        found = {
+            "f_added_after": self.added_after_us,
+            "f_ids": list(self.ids),
+            "f_types": list(self.types),
+            "f_exact": self._exact_versions(),
+            "f_spec": list(self.spec_versions),
+            "f_text": text,
+            "f_owner": self.owner_agency_id,
+        }
+        return {k: v for k, v in found.items() if v not in (None, [])}
+
     def criteria(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
         if self.added_after_us is not None:
-            out.append(IntelObject.added_us > self.added_after_us)
+            out.append(IntelObject.added_us > bindparam("f_added_after", type_=BigInteger))
         if self.ids:
-            out.append(IntelObject.stix_id.in_(list(self.ids)))
+            out.append(IntelObject.stix_id.in_(bindparam("f_ids", expanding=True)))
         if self.types:
-            out.append(IntelObject.type.in_(list(self.types)))
+            out.append(IntelObject.type.in_(bindparam("f_types", expanding=True)))
         if "all" not in self.versions:
             choices: list[ColumnElement[bool]] = []
             if "last" in self.versions:
                 choices.append(IntelObject.is_last.is_(True))
             if "first" in self.versions:
                 choices.append(IntelObject.is_first.is_(True))
-            exact = [int(v) for v in self.versions if v not in ("first", "last")]
-            if exact:
-                choices.append(IntelObject.version_us.in_(exact))
+            if self._exact_versions():
+                choices.append(IntelObject.version_us.in_(bindparam("f_exact", expanding=True)))
             out.append(or_(*choices))
         if self.spec_versions:
-            out.append(IntelObject.spec_version.in_(list(self.spec_versions)))
-        if self.text:
-            out.append(func.lower(IntelObject.label).contains(self.text.lower(), autoescape=True))
+            out.append(IntelObject.spec_version.in_(bindparam("f_spec", expanding=True)))
+        if self.text is not None:
+            out.append(func.lower(IntelObject.label).like(bindparam("f_text"), escape="/"))
         if self.owner_agency_id is not None:
-            out.append(IntelObject.owner_agency_id == self.owner_agency_id)
+            out.append(IntelObject.owner_agency_id == bindparam("f_owner", type_=Integer))
         if not self.include_revoked:
             out.append(IntelObject.revoked.is_(False))
         return out
 
 
+def _grants(session: Session, principal: Principal, day: date) -> Grants | None:
+    if principal.state_id is None or principal.system:
+        return None
+    return tuple(registry.sharing_grants(session, reader_state=principal.state_id, on=day))
+
+
 def readable(session: Session, principal: Principal, day: date, *columns: Any) -> Select[Any]:
     """``select(columns)`` over intel_object rows ``principal`` may read on ``day``."""
+    return _readable(principal, day, _grants(session, principal, day), columns)
+
+
+def _readable(
+    principal: Principal, day: date, grants: Grants | None, columns: Sequence[Any]
+) -> Select[Any]:
     stmt = select(*columns) if columns else select(IntelObject)
-    grants = (
-        registry.sharing_grants(session, reader_state=principal.state_id, on=day)
-        if principal.state_id is not None and not principal.system
-        else None
-    )
     return restrict(stmt, principal, Action.VIEW, policy=IntelPolicy(day, grants))
+
+
+@lru_cache(maxsize=512)
+def _page_statement(
+    principal: Principal,
+    day: date,
+    *,
+    grants: Grants | None,
+    scope: Scope,
+    filters: tuple[Any, ...],
+    columns: tuple[str, ...],
+    limit: int,
+) -> Select[Any]:
+    """The statement of a page, built once per shape: who reads (with their grants, read
+    afresh for every request, so a suspended agreement is out of the key at once), the scope,
+    which filters are set and the columns; the filters' values are bound at execution."""
+    model = Filters(**dict(zip(_FILTER_FIELDS, filters, strict=True)))
+    by_id = bool(model.ids)
+    # Naming ids, sort the few rows found rather than walk the date_added index to find them.
+    order = IntelObject.added_us + 0 if by_id else IntelObject.added_us
+    return (
+        _readable(principal, day, grants, [_COLUMNS[c] for c in columns])
+        .where(scope.criterion(by_id=by_id), *model.criteria())
+        .order_by(order)
+        .limit(limit)
+    )
+
+
+def _statement_for(
+    grants: Grants | None,
+    principal: Principal,
+    day: date,
+    *,
+    scope: Scope,
+    filters: Filters,
+    columns: Sequence[str],
+    limit: int,
+) -> Select[Any]:
+    # The cache key carries the filters' shape, with placeholder values of that shape.
+    placeholder = Filters(
+        added_after_us=0 if filters.added_after_us is not None else None,
+        ids=("",) if filters.ids else (),
+        types=("",) if filters.types else (),
+        versions=_version_shape(filters.versions),
+        spec_versions=("",) if filters.spec_versions else (),
+        text="" if filters.text is not None else None,
+        owner_agency_id=0 if filters.owner_agency_id is not None else None,
+        include_revoked=filters.include_revoked,
+    )
+    fields = tuple(getattr(placeholder, f) for f in _FILTER_FIELDS)
+    return _page_statement(
+        principal,
+        day,
+        grants=grants,
+        scope=scope,
+        filters=fields,
+        columns=tuple(columns),
+        limit=limit,
+    )
+
+
+def _version_shape(versions: Sequence[str]) -> tuple[str, ...]:
+    words = tuple(v for v in ("all", "last", "first") if v in versions)
+    exact = ("0",) if any(v not in ("all", "last", "first") for v in versions) else ()
+    return words + exact
+
+
+def _run(session: Session, stmt: Select[Any], filters: Filters, *, orm: bool = False) -> list[Any]:
+    if orm:
+        return list(session.execute(stmt, filters.values()))
+    session.flush()  # the Core connection does not autoflush
+    return list(session.connection().execute(stmt, filters.values()))
 
 
 def page(
@@ -130,20 +264,121 @@ def page(
     scope: Scope,
     filters: Filters,
     limit: int,
-    columns: Sequence[Any] = (IntelObject.added_us, IntelObject.body),
+    columns: Sequence[str] = ("added_us", "body"),
 ) -> tuple[list[Any], bool]:
-    """Up to ``limit`` rows oldest-added first, and whether more exist (TAXII §3.3, §3.5)."""
-    by_id = bool(filters.ids)
-    # Naming ids, sort the few rows found rather than walk the date_added index to find them.
-    order = IntelObject.added_us + 0 if by_id else IntelObject.added_us
-    stmt = (
-        readable(session, principal, day, *columns)
-        .where(scope.criterion(by_id=by_id), *filters.criteria())
-        .order_by(order)
-        .limit(limit + 1)
+    """Up to ``limit`` rows oldest-added first, and whether more exist (TAXII §3.3, §3.5).
+    ``columns`` are names of ``intel_object`` columns, or ``"object"`` for the whole row."""
+    stmt = _statement_for(
+        _grants(session, principal, day),
+        principal,
+        day,
+        scope=scope,
+        filters=filters,
+        columns=columns,
+        limit=limit + 1,
     )
-    rows = list(session.execute(stmt))
+    rows = _run(session, stmt, filters, orm="object" in columns)
     return rows[:limit], len(rows) > limit
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedPage:
+    """A page whose object bodies the database joined with commas, oldest added first."""
+
+    objects: bytes
+    count: int
+    first_added: int | None
+    last_added: int | None
+    highest_classification: int
+    more: bool
+
+
+def joined_page(
+    session: Session,
+    principal: Principal,
+    day: date,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+) -> JoinedPage:
+    """The TAXII read hot path: the page's bodies concatenated by the database (one value
+    fetched instead of a row per object), with the count, the first and last ``date_added``
+    and the highest classification (for the audit); ``more`` is one probe past the last."""
+    grants = _grants(session, principal, day)
+    inner = _statement_for(
+        grants,
+        principal,
+        day,
+        scope=scope,
+        filters=filters,
+        columns=("added_us", "body", "classification"),
+        limit=limit,
+    )
+    stmt = _joined_statement(inner, session.get_bind().dialect.name)
+    session.flush()
+    row = session.connection().execute(stmt, filters.values()).one()
+    count, first, last, highest, objects = row
+    more = False
+    if count == limit and last is not None:
+        after = replace(filters, added_after_us=last)
+        probe = _statement_for(
+            grants, principal, day, scope=scope, filters=after, columns=("added_us",), limit=1
+        )
+        more = bool(_run(session, probe, after))
+    return JoinedPage(
+        objects=bytes(objects or b""),
+        count=int(count),
+        first_added=first,
+        last_added=last,
+        highest_classification=int(highest or 0),
+        more=more,
+    )
+
+
+@lru_cache(maxsize=512)
+def _joined_statement(inner: Select[Any], dialect: str) -> Select[Any]:
+    page = inner.subquery("page")
+    if dialect == "postgresql":
+        joined: ColumnElement[Any] = aggregate_order_by(
+            func.string_agg(page.c.body, literal(b",", LargeBinary)), page.c.added_us
+        )
+    else:
+        # SQLite (3.40 here) has no ORDER BY inside aggregates; group_concat takes the rows in
+        # the order the ordered, limited subquery yields them (tested with interleaved types).
+        joined = sql_cast(func.group_concat(page.c.body, ","), LargeBinary)
+    return select(
+        func.count(),
+        func.min(page.c.added_us),
+        func.max(page.c.added_us),
+        func.max(page.c.classification),
+        joined,
+    )
+
+
+def audit_rows(
+    session: Session,
+    principal: Principal,
+    day: date,
+    *,
+    scope: Scope,
+    filters: Filters,
+    last_added: int,
+    at_least: int,
+) -> list[tuple[int, str, int, int, int]]:
+    """(seq, id, version, classification, owner state) of the rows of a page just read up to
+    ``last_added`` whose classification is at least ``at_least``."""
+    stmt = _statement_for(
+        _grants(session, principal, day),
+        principal,
+        day,
+        scope=scope,
+        filters=filters,
+        columns=_AUDIT_COLUMNS,
+        limit=MAX_PAGE,
+    )
+    stmt = stmt.where(IntelObject.added_us <= last_added, IntelObject.classification >= at_least)
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in _run(session, stmt, filters)]
 
 
 def count(
@@ -152,7 +387,7 @@ def count(
     stmt = readable(session, principal, day, func.count(IntelObject.seq)).where(
         scope.criterion(), *filters.criteria()
     )
-    return int(session.scalar(stmt) or 0)
+    return int(session.scalar(stmt, filters.values()) or 0)
 
 
 def newest_readable(

@@ -42,26 +42,28 @@ from taawun.registry import service as registry
 
 MAX_LIMIT = 10_000
 SUMMARY_COLUMNS = (
-    IntelObject.seq,
-    IntelObject.stix_id,
-    IntelObject.type,
-    IntelObject.version_us,
-    IntelObject.added_us,
-    IntelObject.owner_agency_id,
-    IntelObject.tlp,
-    IntelObject.classification,
-    IntelObject.label,
-    IntelObject.revoked,
-    IntelObject.owner_state_id,
+    "seq",
+    "stix_id",
+    "type",
+    "version_us",
+    "added_us",
+    "owner_agency_id",
+    "tlp",
+    "classification",
+    "label",
+    "revoked",
+    "owner_state_id",
 )
 
 
 @dataclass(frozen=True, slots=True)
 class RawPage:
-    """Object bodies exactly as stored, oldest added first (the TAXII hot path)."""
+    """Object bodies exactly as stored, comma-joined, oldest added first (the TAXII hot path)."""
 
-    bodies: list[bytes]
-    added: list[int]
+    objects: bytes
+    count: int
+    first_added: int | None
+    last_added: int | None
     more: bool
 
 
@@ -78,32 +80,27 @@ def raw_page(
     require_member(principal)
     clock = clock or SystemClock()
     day = clock.now().date()
-    rows, more = repository.page(
-        session,
-        principal,
-        day,
-        scope=scope,
-        filters=filters,
-        limit=limit,
-        columns=(
-            IntelObject.added_us,
-            IntelObject.body,
-            IntelObject.seq,
-            IntelObject.stix_id,
-            IntelObject.version_us,
-            IntelObject.classification,
-            IntelObject.owner_state_id,
-        ),
+    page = repository.joined_page(
+        session, principal, day, scope=scope, filters=filters, limit=limit
     )
-    audit_reads(
-        principal,
-        session,
-        day,
-        [(r[2], r[3], r[4], r[5], r[6]) for r in rows],
-        clock=clock,
-        how=how,
+    if page.last_added is not None and page.highest_classification >= int(Clearance.CONFIDENTIAL):
+        sensitive = repository.audit_rows(
+            session,
+            principal,
+            day,
+            scope=scope,
+            filters=filters,
+            last_added=page.last_added,
+            at_least=int(Clearance.CONFIDENTIAL),
+        )
+        audit_reads(principal, session, day, sensitive, clock=clock, how=how)
+    return RawPage(
+        objects=page.objects,
+        count=page.count,
+        first_added=page.first_added,
+        last_added=page.last_added,
+        more=page.more,
     )
-    return RawPage(bodies=[r[1] for r in rows], added=[r[0] for r in rows], more=more)
 
 
 def manifest_page(
@@ -125,7 +122,7 @@ def manifest_page(
         scope=scope,
         filters=filters,
         limit=limit,
-        columns=(IntelObject.stix_id, IntelObject.added_us, IntelObject.version_us),
+        columns=("stix_id", "added_us", "version_us"),
     )
     return [(r[0], r[1], r[2]) for r in rows], more
 
@@ -228,7 +225,7 @@ def show(
         scope=Scope(),
         filters=Filters(ids=(stix_id,), versions=versions),
         limit=MAX_LIMIT,
-        columns=(IntelObject,),
+        columns=("object",),
     )
     if not rows:
         refused(principal, session, stix_id, clock)
@@ -272,7 +269,7 @@ def export_bundle(
     agreement_id = (
         registry.get_agreement(principal, session, ref=agreement).id if agreement else None
     )
-    bodies: list[bytes] = []
+    chunks: list[bytes] = []
     after: int | None = None
     while True:
         page = raw_page(
@@ -284,17 +281,19 @@ def export_bundle(
             clock=clock,
             how="export",
         )
-        bodies += page.bodies
-        if not page.more or not page.added:
+        if page.count:
+            chunks.append(page.objects)
+        if not page.more or page.last_added is None:
             break
-        after = page.added[-1]
+        after = page.last_added
     used = {
         TLP_BY_ID[ref]
-        for body in bodies
-        for ref in orjson.loads(body).get("object_marking_refs", ())
+        for chunk in chunks
+        for obj in orjson.loads(b"[" + chunk + b"]")
+        for ref in obj.get("object_marking_refs", ())
         if ref in TLP_BY_ID
     }
     extras = [orjson.dumps(tlp_marking_definition(t)) for t in sorted(used)]
     extras += [orjson.dumps(NODE_IDENTITY_OBJECT), orjson.dumps(EXTENSION_DEFINITION)]
     head = orjson.dumps({"type": "bundle", "id": f"bundle--{(ids or RandomIds()).uuid()}"})[:-1]
-    return head + b',"objects":[' + b",".join(extras + bodies) + b"]}"
+    return head + b',"objects":[' + b",".join(extras + chunks) + b"]}"

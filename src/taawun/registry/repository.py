@@ -411,7 +411,10 @@ def sharing_grants(session: Session, reader_state: int, day: date) -> list[tuple
     covers intelligence_sharing and has ``reader_state`` as a party, and every state that is a
     party then. Read as the node: the release policy (``intel/policy.py``) turns it into the
     per-row test, evaluated within the same query's transaction; nothing here reaches a user."""
-    rows = session.execute(_grants_statement(), {"day": day, "reader_state": reader_state})
+    session.flush()  # the Core connection does not autoflush; a no-op when nothing is pending
+    rows = session.connection().execute(
+        _grants_statement(), {"day": day, "reader_state": reader_state}
+    )
     return [(r[0], r[1], int(r[2])) for r in rows]
 
 

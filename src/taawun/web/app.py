@@ -45,8 +45,9 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    # TAXII first: routes are matched in order, and its reads are the node's hot path.
+    app.include_router(taxii_router)
     app.include_router(access_router)
     app.include_router(registry_router)
     app.include_router(intel_router)
-    app.include_router(taxii_router)
     return app

@@ -244,3 +244,33 @@ def test_derived_object_above_the_ceiling_is_refused(loaded_db: Session, world: 
     assert kept_home.stored == 1
     shown = service.show(mit, loaded_db, stix_id=sighting["id"], clock=world.clock)
     assert shown.classification == "TOP_SECRET"
+
+
+def test_text_search_matches_wildcards_literally(loaded_db: Session, world: World) -> None:
+    """``%``, ``_`` and the escape character itself are searched for, not interpreted."""
+    names = {
+        91: "loader 100% native",
+        92: "loader 1000 native",
+        93: "dropper a_b/c",
+        94: "dropper axb/c",
+    }
+    changes.share(
+        world.user("TUR-MIT"),
+        loaded_db,
+        objects=[indicator(n, name=name) for n, name in names.items()],
+        defaults=MarkingDefaults(),
+        clock=world.clock,
+    )
+    reader = world.user("TUR-MIT")
+
+    def found(text: str) -> set[str]:
+        page = service.list_intel(reader, loaded_db, text=text, limit=100, clock=world.clock)
+        return {i.label for i in page.items}
+
+    assert found("100%") == {"loader 100% native [ipv4-addr:value = '10.0.0.91']"}
+    assert found("a_b") == {"dropper a_b/c [ipv4-addr:value = '10.0.0.93']"}
+    assert found("B/C") == {
+        "dropper a_b/c [ipv4-addr:value = '10.0.0.93']",
+        "dropper axb/c [ipv4-addr:value = '10.0.0.94']",
+    }
+    assert found("no such thing") == set()

@@ -99,7 +99,7 @@ def get_object(
         limit=query.limit,
         clock=clock,
     )
-    if not page.bodies:
+    if not page.count:
         _require_object(principal, session, collection, object_id, clock)
     return envelope(page)
 

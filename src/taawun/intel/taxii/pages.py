@@ -25,9 +25,9 @@ def date_added_headers(added: Sequence[int]) -> dict[str, str]:
 
 def envelope(page: RawPage) -> TaxiiResponse:
     """§3.7.1: ``more``, ``next`` when there is more, and the objects exactly as stored."""
-    if not page.bodies:
+    if not page.count or page.first_added is None or page.last_added is None:
         return TaxiiResponse(EMPTY)
-    token = next_token(page.added, page.more)
+    token = next_token([page.last_added], page.more)
     head = b'{"more":true,"next":"' + token.encode() + b'",' if token else b'{"more":false,'
-    body = head + b'"objects":[' + b",".join(page.bodies) + b"]}"
-    return TaxiiResponse(body, headers=date_added_headers(page.added))
+    body = head + b'"objects":[' + page.objects + b"]}"
+    return TaxiiResponse(body, headers=date_added_headers([page.first_added, page.last_added]))
