@@ -167,3 +167,21 @@ def test_openapi_is_served(node: Node) -> None:
     spec = node.client.get("/openapi.json").json()
     assert "/api/v1/agreements" in spec["paths"]
     assert "/api/v1/dyads/{a}/{b}" in spec["paths"]
+
+
+def test_a_token_records_its_use_and_stops_working_when_revoked(node: Node) -> None:
+    issued = node.client.post(
+        "/api/v1/tokens", json={"name": "use-and-revoke"}, headers=node.auth("sa.viewer")
+    ).json()
+    bearer = {"Authorization": f"Bearer {issued['token']}"}
+
+    def listed() -> dict[str, object]:
+        tokens = node.client.get("/api/v1/tokens", headers=node.auth("sa.viewer")).json()
+        return next(t for t in tokens if t["id"] == issued["id"])
+
+    assert listed()["last_used_at"] is None
+    assert node.client.get("/api/v1/me", headers=bearer).json()["username"] == "sa.viewer"
+    assert listed()["last_used_at"] is not None  # written by the request, and committed
+    revoked = node.client.delete(f"/api/v1/tokens/{issued['id']}", headers=node.auth("sa.viewer"))
+    assert revoked.status_code == 204
+    assert node.client.get("/api/v1/me", headers=bearer).status_code == 401

@@ -100,6 +100,16 @@ def authenticate_password(
 
 def authenticate_token(session: Session, *, token: str, clock: Clock) -> Principal:
     """Find the principal of a bearer token; ``last_used_at`` moves at most once a minute."""
+    principal, due = check_token(session, token=token, clock=clock)
+    if due is not None:
+        touch_token(session, token_id=due, clock=clock)
+    return principal
+
+
+def check_token(session: Session, *, token: str, clock: Clock) -> tuple[Principal, int | None]:
+    """The principal of a bearer token, read only (one indexed row), and the token's id when
+    its ``last_used_at`` is due to move (else None): ``touch_token`` then, where writing may
+    wait for the database's write lock."""
     if not tokens.well_formed(token):
         raise Unauthenticated(TOKEN_INVALID)
     found = repository.token_holder_by_digest(session, tokens.digest(token))
@@ -111,10 +121,12 @@ def authenticate_token(session: Session, *, token: str, clock: Clock) -> Princip
         or not found.active
     ):
         raise Unauthenticated(TOKEN_INVALID)
-    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
-        # Bookkeeping, not an account change: not audited, or every request would be.
-        repository.touch_token(session, found.token_id, now)
-    return Principal(
+    due = (
+        found.token_id
+        if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION
+        else None
+    )
+    principal = Principal(
         user_id=UserId(found.user_id),
         username=found.username,
         agency_id=AgencyId(found.agency_id),
@@ -122,3 +134,9 @@ def authenticate_token(session: Session, *, token: str, clock: Clock) -> Princip
         role=Role(found.role),
         clearance=Clearance(found.clearance),
     )
+    return principal, due
+
+
+def touch_token(session: Session, *, token_id: int, clock: Clock) -> None:
+    """Bookkeeping, not an account change: not audited, or every request would be."""
+    repository.touch_token(session, token_id, clock.now())

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from taawun.access import service
 from taawun.core.clock import Clock
@@ -46,26 +48,64 @@ class Work:
     session: Session
 
 
-def work_dep(request: Request) -> Iterator[Work]:
+async def work_dep(request: Request) -> AsyncIterator[Work]:
     """One session and one transaction per request, the caller authenticated first in it.
 
     A failed authentication commits (its failed-login record) and fails the request; the
-    request's work commits when the endpoint returns and is rolled back on any error. One
-    dependency rather than two keeps a request to one session and one worker-thread hop."""
+    request's work commits when the endpoint returns and is rolled back on any error.
+
+    Where it runs: a worker-thread hop costs more than checking a bearer token (one indexed
+    read) or committing, so those run here on the event loop and the endpoint's own work is
+    the request's only hop. What can wait longer goes to a worker thread: HTTP Basic (argon2,
+    tens of milliseconds by design, and its failures are written) and the once-a-minute
+    ``last_used_at`` write (SQLite's write lock may be held by a writer)."""
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
-    with _factory(request)() as session:
-        try:
-            principal = _authenticate(session, scheme.lower(), credentials.strip(), _clock(request))
-        except Unauthenticated:
-            session.commit()  # keep the failed-login record written in its savepoint
-            raise
+    scheme, credentials = scheme.lower(), credentials.strip()
+    clock = _clock(request)
+    session = _factory(request)()
+    try:
+        if scheme == "bearer" and credentials:
+            principal, due = service.check_token(session, token=credentials, clock=clock)
+            if due is not None:  # at most once a minute: may wait for the write lock
+                await run_in_threadpool(
+                    partial(service.touch_token, session, token_id=due, clock=clock)
+                )
+        else:
+            principal = await run_in_threadpool(
+                _authenticate_keeping_failures, session, scheme, credentials, clock
+            )
         try:
             yield Work(principal, session)
         except BaseException:
             session.rollback()
             raise
         session.commit()
+    finally:
+        session.close()
+
+
+def _authenticate_keeping_failures(
+    session: Session, scheme: str, credentials: str, clock: Clock
+) -> Principal:
+    try:
+        return _authenticate(session, scheme, credentials, clock)
+    except Unauthenticated:
+        session.commit()  # keep the failed-login record written in its savepoint
+        raise
+
+
+def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock) -> Principal:
+    if scheme == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("malformed Basic credentials") from None
+        username, _, password = decoded.partition(":")
+        return service.authenticate_password(
+            session, username=username, password=password, clock=clock
+        )
+    raise Unauthenticated("credentials required: a Bearer token or HTTP Basic")
 
 
 # scope="function": the transaction commits before the response is sent, so a 2xx means
@@ -80,21 +120,6 @@ async def session_dep(work: WorkDep) -> Session:
 
 async def principal_dep(work: WorkDep) -> Principal:
     return work.principal
-
-
-def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock) -> Principal:
-    if scheme == "bearer" and credentials:
-        return service.authenticate_token(session, token=credentials, clock=clock)
-    if scheme == "basic" and credentials:
-        try:
-            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise Unauthenticated("malformed Basic credentials") from None
-        username, _, password = decoded.partition(":")
-        return service.authenticate_password(
-            session, username=username, password=password, clock=clock
-        )
-    raise Unauthenticated("credentials required: a Bearer token or HTTP Basic")
 
 
 SessionDep = Annotated[Session, Depends(session_dep)]

@@ -20,8 +20,10 @@ from taawun.access import audit, passwords, policy, repository, tokens
 from taawun.access.authentication import (
     authenticate_password,
     authenticate_token,
+    check_token,
     principal_for_user,
     principal_for_username,
+    touch_token,
 )
 from taawun.access.models import Agency, ApiToken, User
 from taawun.access.schemas import (
@@ -384,6 +386,8 @@ def list_audit(
 __all__ = [
     "authenticate_password",
     "authenticate_token",
+    "check_token",
     "principal_for_user",
     "principal_for_username",
+    "touch_token",
 ]
