@@ -9,7 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from taawun.access.models import AuditEntry
+from taawun.intel.markings import EXTENSION_ID
 from taawun.intel.times import format_us, parse_us
 
 from .taxii_conftest import ROOT, STIX, Taxii, as_posted, indicator, malware, taxii_node
@@ -406,3 +410,29 @@ def test_c25_versions_supports_paging_spec_version_and_headers(taxii: Taxii) -> 
     assert full.headers["x-taxii-date-added-first"] < full.headers["x-taxii-date-added-last"]
     unknown = _object_path(taxii, "indicator--00000000-0000-4000-8000-0000000dead1", "versions/")
     assert taxii.get(READER, unknown).status_code == 404
+
+
+def test_reads_of_confidential_and_above_are_audited_with_their_basis(taxii: Taxii) -> None:
+    """A partner's TAXII reads of a SECRET object (listing and by id) are each recorded with
+    the agreement that allowed them; an UNCLASSIFIED read in the same page is not."""
+    secret = indicator(
+        extensions={
+            EXTENSION_ID: {"extension_type": "property-extension", "classification": "SECRET"}
+        }
+    )
+    plain = indicator()
+    taxii.share(OWNER, taxii.shared(), [secret, plain])
+
+    def reads() -> list[dict[str, Any]]:
+        with Session(taxii.engine) as session:
+            stmt = select(AuditEntry).where(AuditEntry.action == "intel.read")
+            return [o for e in session.scalars(stmt) for o in e.detail["objects"]]
+
+    before = len(reads())
+    listed = taxii.objects(READER, taxii.shared(), {"match[id]": f"{secret['id']},{plain['id']}"})
+    assert set(_ids(listed)) == {secret["id"], plain["id"]}
+    one = taxii.get(READER, _object_path(taxii, secret["id"]))
+    assert _ids(one) == [secret["id"]]
+    new = reads()[before:]
+    assert [r["id"] for r in new] == [secret["id"], secret["id"]]
+    assert {r["basis"] for r in new} == {f"agreement:{taxii.agreements['sharing']}"}

@@ -58,13 +58,15 @@ SUMMARY_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class RawPage:
-    """Object bodies exactly as stored, comma-joined, oldest added first (the TAXII hot path)."""
+    """Object bodies exactly as stored, comma-joined, oldest added first (the TAXII hot path).
+    ``sensitive``: it holds CONFIDENTIAL-and-above rows, which ``audit_page`` must record."""
 
     objects: bytes
     count: int
     first_added: int | None
     last_added: int | None
     more: bool
+    sensitive: bool = False
 
 
 def raw_page(
@@ -77,30 +79,64 @@ def raw_page(
     clock: Clock | None = None,
     how: str = "taxii",
 ) -> RawPage:
-    require_member(principal)
+    """A page, its reads of CONFIDENTIAL and above audited."""
     clock = clock or SystemClock()
+    page = read_page(principal, session, scope=scope, filters=filters, limit=limit, clock=clock)
+    audit_page(principal, session, page, scope=scope, filters=filters, clock=clock, how=how)
+    return page
+
+
+def read_page(
+    principal: Principal,
+    session: Session,
+    *,
+    scope: Scope,
+    filters: Filters,
+    limit: int,
+    clock: Clock,
+) -> RawPage:
+    """A page, read only: the caller must pass it to ``audit_page`` (``raw_page`` does both;
+    the TAXII read endpoints split them so that the read can run where reads are cheapest and
+    the audit write where a write may wait, see ``access.deps.run_read``)."""
+    require_member(principal)
     day = clock.now().date()
     page = repository.joined_page(
         session, principal, day, scope=scope, filters=filters, limit=limit
     )
-    if page.last_added is not None and page.highest_classification >= int(Clearance.CONFIDENTIAL):
-        sensitive = repository.audit_rows(
-            session,
-            principal,
-            day,
-            scope=scope,
-            filters=filters,
-            last_added=page.last_added,
-            at_least=int(Clearance.CONFIDENTIAL),
-        )
-        audit_reads(principal, session, day, sensitive, clock=clock, how=how)
     return RawPage(
         objects=page.objects,
         count=page.count,
         first_added=page.first_added,
         last_added=page.last_added,
         more=page.more,
+        sensitive=page.highest_classification >= int(Clearance.CONFIDENTIAL),
     )
+
+
+def audit_page(
+    principal: Principal,
+    session: Session,
+    page: RawPage,
+    *,
+    scope: Scope,
+    filters: Filters,
+    clock: Clock,
+    how: str,
+) -> None:
+    """Record the page's reads of CONFIDENTIAL and above, with what allowed each."""
+    if not page.sensitive or page.last_added is None:
+        return
+    day = clock.now().date()
+    sensitive = repository.audit_rows(
+        session,
+        principal,
+        day,
+        scope=scope,
+        filters=filters,
+        last_added=page.last_added,
+        at_least=int(Clearance.CONFIDENTIAL),
+    )
+    audit_reads(principal, session, day, sensitive, clock=clock, how=how)
 
 
 def manifest_page(

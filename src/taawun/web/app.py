@@ -37,6 +37,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.inline_reads = engine.dialect.name == "sqlite"  # see access.deps.run_read
     app.state.clock = clock or SystemClock()
     app.state.ids = ids or RandomIds()
     errors.install(app)

@@ -1,26 +1,31 @@
 """Objects of a collection: list (§5.4), one object (§5.6), delete it (§5.7), its versions
 (§5.8). Adding objects is ``submit.py``.
 
-Every read is ``service.raw_page``/``manifest_page`` over the collection's scope, so
+Every read is ``service.read_page`` (audited by ``service.audit_page``) or
+``manifest_page`` over the collection's scope, so
 the release policy decides object by object, paging included: ``more``, ``next``
 and the headers count only what the caller may read.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import orjson
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
+from taawun.access.deps import ClockDep, PrincipalDep, SessionDep, run_read
 from taawun.core.clock import Clock
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Principal
 from taawun.intel import changes, service
 from taawun.intel.collections import Collection
-from taawun.intel.repository import Filters
+from taawun.intel.repository import Filters, Scope
+from taawun.intel.service import RawPage
 from taawun.intel.taxii import collections
 from taawun.intel.taxii.errors import TaxiiRoute, bad_parameter
 from taawun.intel.taxii.media import TaxiiResponse
@@ -56,7 +61,7 @@ def _require_object(
 
 
 @router.get(f"{COLLECTION}/objects/")
-def get_objects(
+async def get_objects(
     *,
     collection_id: str,
     request: Request,
@@ -65,21 +70,23 @@ def get_objects(
     clock: ClockDep,
 ) -> TaxiiResponse:
     """§5.4: an envelope of the objects, oldest ``date_added`` first."""
-    collection = collections.readable(principal, session, _today(clock), collection_id)
-    query = page_query(request.query_params, fields=LISTING)
-    page = service.raw_page(
-        principal,
-        session,
-        scope=collections.scope_of(collection),
-        filters=query.filters,
-        limit=query.limit,
-        clock=clock,
-    )
-    return envelope(page)
+
+    def read() -> _Read:
+        collection = collections.readable(principal, session, _today(clock), collection_id)
+        query = page_query(request.query_params, fields=LISTING)
+        scope = collections.scope_of(collection)
+        page = service.read_page(
+            principal, session, scope=scope, filters=query.filters, limit=query.limit, clock=clock
+        )
+        return _Read(page, scope, query.filters, collection)
+
+    done = await run_read(request, read)
+    await _audit(principal, session, done, clock)
+    return envelope(done.page)
 
 
 @router.get(f"{COLLECTION}/objects/{{object_id}}/")
-def get_object(
+async def get_object(
     *,
     collection_id: str,
     object_id: str,
@@ -89,19 +96,46 @@ def get_object(
     clock: ClockDep,
 ) -> TaxiiResponse:
     """§5.6: an envelope of the object's versions (the last by default)."""
-    collection = collections.readable(principal, session, _today(clock), collection_id)
-    query = page_query(request.query_params, fields=ONE_OBJECT, object_id=object_id)
-    page = service.raw_page(
-        principal,
-        session,
-        scope=collections.scope_of(collection),
-        filters=query.filters,
-        limit=query.limit,
-        clock=clock,
-    )
-    if not page.count:
-        _require_object(principal, session, collection, object_id, clock)
-    return envelope(page)
+
+    def read() -> _Read:
+        collection = collections.readable(principal, session, _today(clock), collection_id)
+        query = page_query(request.query_params, fields=ONE_OBJECT, object_id=object_id)
+        scope = collections.scope_of(collection)
+        page = service.read_page(
+            principal, session, scope=scope, filters=query.filters, limit=query.limit, clock=clock
+        )
+        if not page.count:
+            _require_object(principal, session, collection, object_id, clock)
+        return _Read(page, scope, query.filters, collection)
+
+    done = await run_read(request, read)
+    await _audit(principal, session, done, clock)
+    return envelope(done.page)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    page: RawPage
+    scope: Scope
+    filters: Filters
+    collection: Collection
+
+
+async def _audit(principal: Principal, session: Session, done: _Read, clock: Clock) -> None:
+    """Record the reads of CONFIDENTIAL and above, in a worker thread (it writes)."""
+    if done.page.sensitive:
+        await run_in_threadpool(
+            partial(
+                service.audit_page,
+                principal,
+                session,
+                done.page,
+                scope=done.scope,
+                filters=done.filters,
+                clock=clock,
+                how="taxii",
+            )
+        )
 
 
 @router.delete(f"{COLLECTION}/objects/{{object_id}}/")
