@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -202,3 +203,14 @@ class DataSource(Base):
     rows: Mapped[int] = mapped_column(Integer)
     observed_through: Mapped[date | None] = mapped_column(Date)
     imported_at: Mapped[datetime]
+
+
+class RegistryRevision(Base):
+    """One row whose ``revision`` changes (to a new random value) whenever an agreement, its
+    parties or its domains change, by database triggers (migration 0003), whoever writes:
+    what is computed from those tables (the readers' sharing grants) can be cached under it."""
+
+    __tablename__ = "registry_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)

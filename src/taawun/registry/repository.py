@@ -7,6 +7,7 @@ ids that came out of a restricted statement.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -35,6 +36,7 @@ from taawun.registry.models import (
     DataSource,
     Membership,
     Organization,
+    RegistryRevision,
     State,
 )
 from taawun.registry.periods import Period
@@ -402,20 +404,46 @@ def _grants_statement() -> Select[int, int, int]:
             _spell_covers(me, day),
             _spell_covers(party, day),
         )
-        .distinct()
     )
 
 
-def sharing_grants(session: Session, reader_state: int, day: date) -> list[tuple[int, int, int]]:
+def sharing_grants(
+    session: Session, reader_state: int, day: date
+) -> tuple[tuple[int, int, int], ...]:
     """(agreement, party state, ceiling) for every agreement that, on ``day``, is in force,
     covers intelligence_sharing and has ``reader_state`` as a party, and every state that is a
     party then. Read as the node: the release policy (``intel/policy.py``) turns it into the
-    per-row test, evaluated within the same query's transaction; nothing here reaches a user."""
+    per-row test, evaluated within the same query's transaction; nothing here reaches a user.
+
+    Every read of intel asks for this, so it is cached under the registry's revision, which
+    the database changes on any write to agreements, parties or domains (triggers, migration
+    0003) and which is read here first, in the same transaction: a change made by anyone is
+    seen by the next read (an agreement suspended removes access at once), and the grants are
+    never older than the revision they are cached under."""
     session.flush()  # the Core connection does not autoflush; a no-op when nothing is pending
-    rows = session.connection().execute(
-        _grants_statement(), {"day": day, "reader_state": reader_state}
-    )
-    return [(r[0], r[1], int(r[2])) for r in rows]
+    connection = session.connection()
+    revision = connection.execute(_revision_statement()).scalar_one()
+    key = (connection.engine.url.render_as_string(), revision, reader_state, day)
+    with _GRANTS_LOCK:
+        found = _GRANTS.get(key)
+    if found is None:
+        rows = connection.execute(_grants_statement(), {"day": day, "reader_state": reader_state})
+        found = tuple(sorted({(r[0], r[1], int(r[2])) for r in rows}))
+        with _GRANTS_LOCK:
+            if len(_GRANTS) >= _GRANTS_MAX:
+                _GRANTS.clear()
+            _GRANTS[key] = found
+    return found
+
+
+@cache
+def _revision_statement() -> Select[int]:
+    return select(RegistryRevision.revision).where(RegistryRevision.id == 1)
+
+
+_GRANTS: dict[tuple[str, int, int, date], tuple[tuple[int, int, int], ...]] = {}
+_GRANTS_LOCK = threading.Lock()
+_GRANTS_MAX = 4096
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -347,7 +347,9 @@ def current_agreement_of(
     return _summaries(session, found)[0] if found else None
 
 
-def sharing_grants(session: Session, *, reader_state: int, on: date) -> list[tuple[int, int, int]]:
+def sharing_grants(
+    session: Session, *, reader_state: int, on: date
+) -> tuple[tuple[int, int, int], ...]:
     """What the release policy needs of the registry for one reader: (agreement, party state,
     ceiling) of each agreement in force on ``on`` that covers intelligence sharing and has
     ``reader_state`` as a party. Internal: it feeds a query's criterion, never a user."""
