@@ -15,6 +15,7 @@ from taawun.intel.taxii import router as taxii_router
 from taawun.registry.api import router as registry_router
 from taawun.storage.engine import make_engine, make_sessionmaker
 from taawun.web import errors
+from taawun.web.memory import keep_large_blocks
 
 
 def create_app(
@@ -35,6 +36,7 @@ def create_app(
             "or HTTP Basic."
         ),
     )
+    app.state.large_blocks_kept = keep_large_blocks()  # see web/memory.py
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.inline_reads = engine.dialect.name == "sqlite"  # see access.deps.run_read
