@@ -24,7 +24,7 @@ from taawun.core.ids import AgencyId, StateId, UserId
 from taawun.core.principal import Clearance, Principal, Role
 from taawun.intel import repository
 from taawun.intel.markings import Tlp
-from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease
+from taawun.intel.models import IntelObject
 from taawun.intel.policy import AgreementFacts, IntelPolicy, ObjectFacts, may_read
 from taawun.intel.repository import Filters, Scope
 from taawun.registry.models import Agreement, AgreementDomain, AgreementParty, State
@@ -38,15 +38,37 @@ BASE = date(2020, 1, 1)
 days = st.integers(0, 365 * 10).map(lambda n: BASE + timedelta(days=n))
 maybe_day = st.one_of(st.none(), days)
 party = st.tuples(st.integers(0, N_STATES - 1), maybe_day, maybe_day)
-agreement = st.fixed_dictionaries(
-    {
-        "status": st.sampled_from(["proposed", "in_force", "suspended", "terminated", "expired"]),
-        "in_force": maybe_day,
-        "ended": maybe_day,
-        "ceiling": st.one_of(st.none(), st.integers(0, 4)),
-        "domains": st.sets(st.sampled_from(["intelligence_sharing", "training", "consultation"])),
-        "parties": st.lists(party, min_size=1, max_size=4),
-    }
+domains = st.sets(st.sampled_from(["intelligence_sharing", "training", "consultation"]))
+ceiling = st.one_of(st.none(), st.integers(0, 4))
+agreement = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "status": st.sampled_from(
+                ["proposed", "in_force", "suspended", "terminated", "expired"]
+            ),
+            "in_force": maybe_day,
+            "ended": maybe_day,
+            "ceiling": ceiling,
+            "domains": domains,
+            "parties": st.lists(party, min_size=1, max_size=4),
+        }
+    ),
+    # in force for sharing from the start, between states without dates: random agreements
+    # rarely grant anything, and the agreement branch must be exercised on every run
+    st.fixed_dictionaries(
+        {
+            "status": st.just("in_force"),
+            "in_force": st.just(BASE),
+            "ended": st.none(),
+            "ceiling": ceiling,
+            "domains": domains.map(lambda d: d | {"intelligence_sharing"}),
+            "parties": st.lists(
+                st.tuples(st.integers(0, N_STATES - 1), st.none(), st.none()),
+                min_size=2,
+                max_size=4,
+            ),
+        }
+    ),
 )
 intel = st.fixed_dictionaries(
     {
@@ -126,41 +148,49 @@ def test_sql_release_policy_equals_python_predicate(
                 domains=frozenset(g["domains"]),  # type: ignore[arg-type]
                 parties=tuple((states[s].id, e, x) for s, e, x in g["parties"]),  # type: ignore[attr-defined]
             )
-        expected: dict[int, ObjectFacts] = {}
+        # Written as the ingest writes them (``repository.insert_versions``), so that the
+        # release list's copy on the row, which PostgreSQL's policy reads, is set too.
+        stored: list[dict[str, object]] = []
+        releases: list[list[int]] = []
+        recipients: list[list[int]] = []
         for n, o in enumerate(objects):
             owner = agencies[o["owner"]]  # type: ignore[index]
-            row = IntelObject(
-                stix_id=f"indicator--00000000-0000-4000-8000-{n:012d}",
-                type="indicator",
-                spec_version="2.1",
-                created_us=0,
-                version_us=0,
-                added_us=n + 1,
-                is_first=True,
-                is_last=True,
-                owner_agency_id=owner.id,
-                owner_state_id=owner.state_id,
-                tlp=int(o["tlp"]),
-                classification=o["classification"],  # type: ignore[call-overload]
-                released_to_all=o["released_to_all"],
-                revoked=False,
-                label="",
-                body=b"{}",
+            stored.append(
+                {
+                    "stix_id": f"indicator--00000000-0000-4000-8000-{n:012d}",
+                    "type": "indicator",
+                    "spec_version": "2.1",
+                    "created_us": 0,
+                    "version_us": 0,
+                    "added_us": n + 1,
+                    "is_first": True,
+                    "is_last": True,
+                    "owner_agency_id": owner.id,
+                    "owner_state_id": owner.state_id,
+                    "tlp": int(o["tlp"]),  # type: ignore[call-overload]
+                    "classification": o["classification"],
+                    "released_to_all": o["released_to_all"],
+                    "revoked": False,
+                    "label": "",
+                    "body": b"{}",
+                }
             )
-            db.add(row)
-            db.flush()
-            release = {agreement_ids[i] for i in o["release"] if i < len(agreement_ids)}  # type: ignore[attr-defined]
-            recipients = {agencies[i].id for i in o["recipients"]}  # type: ignore[attr-defined]
-            db.add_all([IntelRelease(object_seq=row.seq, agreement_id=g) for g in release])
-            db.add_all([IntelRecipient(object_seq=row.seq, agency_id=a) for a in recipients])
-            expected[row.seq] = ObjectFacts(
-                owner_agency=owner.id,
-                owner_state=owner.state_id,
+            releases.append([agreement_ids[i] for i in o["release"] if i < len(agreement_ids)])  # type: ignore[attr-defined]
+            recipients.append([agencies[i].id for i in o["recipients"]])  # type: ignore[attr-defined]
+        repository.insert_versions(db, stored, releases, recipients)
+        seq_of = dict(db.execute(select(IntelObject.stix_id, IntelObject.seq)).all())
+        expected: dict[int, ObjectFacts] = {}
+        for values, o, release, recipient in zip(
+            stored, objects, releases, recipients, strict=True
+        ):
+            expected[seq_of[str(values["stix_id"])]] = ObjectFacts(
+                owner_agency=values["owner_agency_id"],  # type: ignore[arg-type]
+                owner_state=values["owner_state_id"],  # type: ignore[arg-type]
                 tlp=o["tlp"],  # type: ignore[arg-type]
                 classification=o["classification"],  # type: ignore[arg-type]
                 released_to_all=o["released_to_all"],  # type: ignore[arg-type]
                 release_to=frozenset(release),
-                recipients=frozenset(recipients),
+                recipients=frozenset(recipient),
             )
         db.flush()
         index, role, clearance = who

@@ -4,6 +4,11 @@ One row per object *version* (STIX 2.1 §3.6: an object's id plus its
 ``modified``). Times are integers of microseconds since the epoch so that
 ordering, ``added_after`` and version matching are exact on every backend;
 ``body`` holds the object's JSON exactly as served.
+
+``release_ids`` repeats the version's release list (``intel_release``, which stays the
+source of truth) on the row, sorted: PostgreSQL's release policy tests it with one array
+overlap instead of probing ``intel_release`` per row (``intel/policy.py``). Only
+``intel/repository.py``'s writers set it, in the transaction that writes ``intel_release``.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from taawun.storage.base import Base
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
+# INTEGER[] on PostgreSQL; elsewhere (SQLite) a JSON list that no query reads.
+AgreementIds = JSON().with_variant(postgresql.ARRAY(Integer), "postgresql")
 
 
 class IntelObject(Base):
@@ -56,6 +64,7 @@ class IntelObject(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     label: Mapped[str] = mapped_column(String(400), default="")
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    release_ids: Mapped[list[int]] = mapped_column(AgreementIds, default=list, deferred=True)
 
 
 class IntelRelease(Base):

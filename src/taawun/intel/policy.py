@@ -21,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     and_,
@@ -33,6 +35,9 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from taawun.access.restrict import Action
 from taawun.core.principal import Principal
@@ -74,50 +79,94 @@ def grants_criterion(
     """Condition 2's agreement branch, given the reader's grants (agreement, party state,
     ceiling) read just before from the registry: the row's owner state is a party of an
     agreement on its release list, within that agreement's ceiling. One cheap test per partner
-    state, and one index probe of the release list, instead of a join per row.
+    state instead of a join per row; per row, only the branch of its owner's state runs.
 
-    Written for the planners (the same SQL runs on SQLite and PostgreSQL):
+    The release-list test is written twice (``ByDialect``): PostgreSQL overlaps the row's
+    copy of its release list with the agreements (``release_ids && ARRAY[...]``, no probe of
+    another table per row); SQLite, which has no arrays, probes ``intel_release``:
 
     - the probe finds the row's releases by ``object_seq`` alone and tests the agreement list
       on the few rows found. ``agreement_id + 0`` keeps the list out of the index condition:
       with the bare column SQLite probed ``ix_intel_release_agreement`` once per listed
-      agreement, per row (4x slower at 100 agreements), and PostgreSQL before 17 may do the
-      same with a ``= ANY`` index condition on the primary key's second column;
+      agreement, per row (4x slower at 100 agreements);
     - the ids (and the other values here) are literals in the SQL text, not bound parameters:
-      PostgreSQL hashes a ``= ANY`` list only when it is a constant (with parameters it would
-      rebuild and scan the list per row in a generic plan), and a reader with 100 agreements
-      would otherwise bind and send hundreds of values for every page. The statement is built
-      per reader and grants anyway (``intel/repository.py``), so its text is fixed per reader.
+      a reader with 100 agreements would otherwise bind and send hundreds of values for every
+      page (and PostgreSQL hashes a ``= ANY`` list only when it is a constant). The statement
+      is built per reader and grants anyway (``intel/repository.py``), so its text is fixed
+      per reader.
     """
     by_state: dict[int, dict[int, list[int]]] = {}
     for agreement_id, state, ceiling in grants:
         if state != reader_state:
             by_state.setdefault(state, {}).setdefault(ceiling, []).append(agreement_id)
     branches = [
-        and_(
-            IntelObject.owner_state_id == _int(state),
-            exists(
-                select(IntelRelease.object_seq)
-                .where(
-                    IntelRelease.object_seq == IntelObject.seq,
-                    or_(
-                        *(
-                            and_(
-                                (IntelRelease.agreement_id + _int(0)).in_(
-                                    [_int(i) for i in sorted(set(ids))]
-                                ),
-                                IntelObject.classification <= _int(ceiling),
-                            )
-                            for ceiling, ids in sorted(by_ceiling.items())
-                        )
-                    ),
-                )
-                .correlate_except(IntelRelease)
-            ),
-        )
+        and_(IntelObject.owner_state_id == _int(state), _released_within(by_ceiling))
         for state, by_ceiling in sorted(by_state.items())
     ]
     return or_(*branches) if branches else false()
+
+
+def _released_within(by_ceiling: Mapping[int, Sequence[int]]) -> ColumnElement[bool]:
+    """The row's release list holds an agreement of ``by_ceiling[c]`` for some ceiling ``c``
+    at or above the row's classification."""
+    groups = [
+        ([_int(i) for i in sorted(set(ids))], IntelObject.classification <= _int(ceiling))
+        for ceiling, ids in sorted(by_ceiling.items())
+    ]
+    probe = exists(
+        select(IntelRelease.object_seq)
+        .where(
+            IntelRelease.object_seq == IntelObject.seq,
+            or_(
+                *(
+                    and_((IntelRelease.agreement_id + _int(0)).in_(ids), within)
+                    for ids, within in groups
+                )
+            ),
+        )
+        .correlate_except(IntelRelease)
+    )
+    overlap = or_(
+        *(
+            and_(IntelObject.release_ids.op("&&", is_comparison=True)(array(ids)), within)
+            for ids, within in groups
+        )
+    )
+    return ByDialect(default=probe, postgresql=overlap)
+
+
+class ByDialect(ColumnElement[bool]):
+    """One condition written two ways: ``postgresql`` on PostgreSQL, ``default`` elsewhere.
+    Both forms are part of the cache key (so a statement holding it is cached as usual) and
+    of the traversal (so copies, correlation and FROM lists see them)."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("default", InternalTraversal.dp_clauseelement),
+        ("postgresql", InternalTraversal.dp_clauseelement),
+    ]
+    type = Boolean()
+
+    def __init__(self, *, default: ColumnElement[bool], postgresql: ColumnElement[bool]):
+        self.default = default
+        self.postgresql = postgresql
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return [*self.default._from_objects, *self.postgresql._from_objects]
+
+    def self_group(self, against: Any = None) -> ColumnElement[bool]:
+        return self  # rendered in parentheses already
+
+
+@compiles(ByDialect)
+def _by_dialect_default(element: ByDialect, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.default, **kw)})"
+
+
+@compiles(ByDialect, "postgresql")
+def _by_dialect_postgresql(element: ByDialect, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.postgresql, **kw)})"
 
 
 class IntelPolicy:

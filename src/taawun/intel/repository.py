@@ -492,20 +492,23 @@ def insert_versions(
     recipients: Sequence[Sequence[int]],
 ) -> list[int]:
     """Insert object versions with their release lists and recipients; returns their seqs
-    (none when nothing refers to them)."""
+    (none when nothing refers to them). Each row's ``release_ids`` is set to its release
+    list, sorted (the copy the PostgreSQL policy reads; see ``intel/models.py``)."""
     if not rows:
         return []
-    if not any(releases) and not any(recipients):
+    lists = [sorted(set(gs)) for gs in releases]
+    rows = [{**row, "release_ids": ids} for row, ids in zip(rows, lists, strict=True)]
+    if not any(lists) and not any(recipients):
         # Nothing refers to the new rows: a plain executemany, no RETURNING round trip.
-        session.execute(insert(_OBJECTS), list(rows))
+        session.execute(insert(_OBJECTS), rows)
         return []
     result = session.execute(
-        insert(_OBJECTS).returning(_OBJECTS.c.seq, sort_by_parameter_order=True), list(rows)
+        insert(_OBJECTS).returning(_OBJECTS.c.seq, sort_by_parameter_order=True), rows
     )
     seqs = [r[0] for r in result]
     release_rows = [
         {"object_seq": seq, "agreement_id": g}
-        for seq, gs in zip(seqs, releases, strict=True)
+        for seq, gs in zip(seqs, lists, strict=True)
         for g in gs
     ]
     if release_rows:
@@ -537,11 +540,13 @@ def refresh_first_last(session: Session, stix_ids: Iterable[str]) -> None:
 
 
 def replace_release(session: Session, seq: int, agreement_ids: Sequence[int]) -> None:
+    """Replace a row's release list, and its copy ``release_ids``, in the caller's
+    transaction."""
+    ids = sorted(set(agreement_ids))
     session.execute(delete(IntelRelease).where(IntelRelease.object_seq == seq))
-    if agreement_ids:
-        session.execute(
-            insert(IntelRelease), [{"object_seq": seq, "agreement_id": g} for g in agreement_ids]
-        )
+    if ids:
+        session.execute(insert(IntelRelease), [{"object_seq": seq, "agreement_id": g} for g in ids])
+    session.execute(update(IntelObject).where(IntelObject.seq == seq).values(release_ids=ids))
 
 
 def delete_object(session: Session, principal: Principal, stix_id: str) -> int:
