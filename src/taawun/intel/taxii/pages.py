@@ -29,5 +29,5 @@ def envelope(page: RawPage) -> TaxiiResponse:
         return TaxiiResponse(EMPTY)
     token = next_token([page.last_added], page.more)
     head = b'{"more":true,"next":"' + token.encode() + b'",' if token else b'{"more":false,'
-    body = head + b'"objects":[' + page.objects + b"]}"
+    body = b"".join((head, b'"objects":[', page.objects, b"]}"))  # one copy of the bodies
     return TaxiiResponse(body, headers=date_added_headers([page.first_added, page.last_added]))
