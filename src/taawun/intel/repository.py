@@ -56,10 +56,6 @@ Grants = tuple[tuple[int, int, int], ...]
 _COLUMNS: dict[str, Any] = {c.key: getattr(IntelObject, c.key) for c in _OBJECTS.columns}
 _COLUMNS["object"] = IntelObject
 _AUDIT_COLUMNS = ("seq", "stix_id", "version_us", "classification", "owner_state_id")
-_FILTER_FIELDS = (
-    "added_after_us", "ids", "types", "versions", "spec_versions", "text", "owner_agency_id",
-    "include_revoked",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,19 +103,19 @@ class Filters:
     def _exact_versions(self) -> list[int]:
         return [int(v) for v in self.versions if v not in ("first", "last", "all")]
 
-    def shape(self) -> tuple[Any, ...]:
-        return (
-            self.added_after_us is not None,
-            bool(self.ids),
-            bool(self.types),
-            "all" in self.versions,
-            "last" in self.versions,
-            "first" in self.versions,
-            bool(self._exact_versions()),
-            bool(self.spec_versions),
-            self.text is not None,
-            self.owner_agency_id is not None,
-            self.include_revoked,
+    def shape(self) -> Filters:
+        """These filters with placeholder values: equal (and hashable) for every request that
+        sets the same filters, which is all a statement depends on."""
+        words = tuple(v for v in ("all", "last", "first") if v in self.versions)
+        return Filters(
+            added_after_us=0 if self.added_after_us is not None else None,
+            ids=("",) if self.ids else (),
+            types=("",) if self.types else (),
+            versions=words + (("0",) if self._exact_versions() else ()),
+            spec_versions=("",) if self.spec_versions else (),
+            text="" if self.text is not None else None,
+            owner_agency_id=0 if self.owner_agency_id is not None else None,
+            include_revoked=self.include_revoked,
         )
 
     def values(self) -> dict[str, Any]:
@@ -191,20 +187,19 @@ def _page_statement(
     *,
     grants: Grants | None,
     scope: Scope,
-    filters: tuple[Any, ...],
+    shape: Filters,
     columns: tuple[str, ...],
     limit: int,
 ) -> Select[Any]:
     """The statement of a page, built once per shape: who reads (with their grants, read
     afresh for every request, so a suspended agreement is out of the key at once), the scope,
     which filters are set and the columns; the filters' values are bound at execution."""
-    model = Filters(**dict(zip(_FILTER_FIELDS, filters, strict=True)))
-    by_id = bool(model.ids)
+    by_id = bool(shape.ids)
     # Naming ids, sort the few rows found rather than walk the date_added index to find them.
     order = IntelObject.added_us + 0 if by_id else IntelObject.added_us
     return (
         _readable(principal, day, grants, [_COLUMNS[c] for c in columns])
-        .where(scope.criterion(by_id=by_id), *model.criteria())
+        .where(scope.criterion(by_id=by_id), *shape.criteria())
         .order_by(order)
         .limit(limit)
     )
@@ -220,33 +215,15 @@ def _statement_for(
     columns: Sequence[str],
     limit: int,
 ) -> Select[Any]:
-    # The cache key carries the filters' shape, with placeholder values of that shape.
-    placeholder = Filters(
-        added_after_us=0 if filters.added_after_us is not None else None,
-        ids=("",) if filters.ids else (),
-        types=("",) if filters.types else (),
-        versions=_version_shape(filters.versions),
-        spec_versions=("",) if filters.spec_versions else (),
-        text="" if filters.text is not None else None,
-        owner_agency_id=0 if filters.owner_agency_id is not None else None,
-        include_revoked=filters.include_revoked,
-    )
-    fields = tuple(getattr(placeholder, f) for f in _FILTER_FIELDS)
     return _page_statement(
         principal,
         day,
         grants=grants,
         scope=scope,
-        filters=fields,
+        shape=filters.shape(),
         columns=tuple(columns),
         limit=limit,
     )
-
-
-def _version_shape(versions: Sequence[str]) -> tuple[str, ...]:
-    words = tuple(v for v in ("all", "last", "first") if v in versions)
-    exact = ("0",) if any(v not in ("all", "last", "first") for v in versions) else ()
-    return words + exact
 
 
 def _run(session: Session, stmt: Select[Any], filters: Filters, *, orm: bool = False) -> list[Any]:

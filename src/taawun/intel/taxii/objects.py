@@ -9,7 +9,6 @@ and the headers count only what the caller may read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
@@ -70,19 +69,9 @@ async def get_objects(
     clock: ClockDep,
 ) -> TaxiiResponse:
     """§5.4: an envelope of the objects, oldest ``date_added`` first."""
-
-    def read() -> _Read:
-        collection = collections.readable(principal, session, _today(clock), collection_id)
-        query = page_query(request.query_params, fields=LISTING)
-        scope = collections.scope_of(collection)
-        page = service.read_page(
-            principal, session, scope=scope, filters=query.filters, limit=query.limit, clock=clock
-        )
-        return _Read(page, scope, query.filters, collection)
-
-    done = await run_read(request, read)
-    await _audit(principal, session, done, clock)
-    return envelope(done.page)
+    return await _envelope(
+        request, principal, session, clock, collection_id=collection_id, fields=LISTING
+    )
 
 
 @router.get(f"{COLLECTION}/objects/{{object_id}}/")
@@ -96,46 +85,56 @@ async def get_object(
     clock: ClockDep,
 ) -> TaxiiResponse:
     """§5.6: an envelope of the object's versions (the last by default)."""
+    return await _envelope(
+        request,
+        principal,
+        session,
+        clock,
+        collection_id=collection_id,
+        fields=ONE_OBJECT,
+        object_id=object_id,
+    )
 
-    def read() -> _Read:
+
+async def _envelope(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    clock: Clock,
+    *,
+    collection_id: str,
+    fields: frozenset[str],
+    object_id: str | None = None,
+) -> TaxiiResponse:
+    """Read a page where reads are cheapest (``run_read``), then record its reads of
+    CONFIDENTIAL and above in a worker thread (that writes). Naming an object that has no
+    readable version in the collection is 404."""
+
+    def read() -> tuple[RawPage, Scope, Filters]:
         collection = collections.readable(principal, session, _today(clock), collection_id)
-        query = page_query(request.query_params, fields=ONE_OBJECT, object_id=object_id)
+        query = page_query(request.query_params, fields=fields, object_id=object_id)
         scope = collections.scope_of(collection)
         page = service.read_page(
             principal, session, scope=scope, filters=query.filters, limit=query.limit, clock=clock
         )
-        if not page.count:
+        if object_id is not None and not page.count:
             _require_object(principal, session, collection, object_id, clock)
-        return _Read(page, scope, query.filters, collection)
+        return page, scope, query.filters
 
-    done = await run_read(request, read)
-    await _audit(principal, session, done, clock)
-    return envelope(done.page)
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    page: RawPage
-    scope: Scope
-    filters: Filters
-    collection: Collection
-
-
-async def _audit(principal: Principal, session: Session, done: _Read, clock: Clock) -> None:
-    """Record the reads of CONFIDENTIAL and above, in a worker thread (it writes)."""
-    if done.page.sensitive:
-        await run_in_threadpool(
-            partial(
-                service.audit_page,
-                principal,
-                session,
-                done.page,
-                scope=done.scope,
-                filters=done.filters,
-                clock=clock,
-                how="taxii",
-            )
+    page, scope, filters = await run_read(request, read)
+    if page.sensitive:
+        audit = partial(
+            service.audit_page,
+            principal,
+            session,
+            page,
+            scope=scope,
+            filters=filters,
+            clock=clock,
+            how="taxii",
         )
+        await run_in_threadpool(audit)
+    return envelope(page)
 
 
 @router.delete(f"{COLLECTION}/objects/{{object_id}}/")
