@@ -232,11 +232,20 @@ def _row(
 ) -> dict[str, Any]:
     created = s.obj.get("created")
     classification = max(int(s.marks.classification), derived)
+    marks = s.marks
+    if classification != marks.classification:
+        marks = replace(marks, classification=Clearance(classification))
+    # No created, or a first version (created == modified): one parse serves both.
+    created_us = (
+        parse_us(created, field="created")
+        if created and created != s.obj.get("modified")
+        else version_us
+    )
     return {
         "stix_id": s.obj["id"],
         "type": s.obj["type"],
         "spec_version": s.obj.get("spec_version", "2.1"),
-        "created_us": parse_us(created, field="created") if created else version_us,
+        "created_us": created_us,
         "version_us": version_us,
         "added_us": added_us,
         "is_first": not versions,
@@ -248,7 +257,7 @@ def _row(
         "released_to_all": s.marks.release_to_all,
         "revoked": bool(s.obj.get("revoked", False)),
         "label": _label(s.obj),
-        "body": marked_body(s.obj, replace(s.marks, classification=Clearance(classification))),
+        "body": marked_body(s.obj, marks),
     }
 
 

@@ -28,6 +28,7 @@ class ReleaseChecker:
         self.day = day
         self._agreements: dict[str, AgreementRead] = {}
         self._agencies: dict[str, int] = {}
+        self._ceilings: dict[tuple[int, ...], Clearance] = {}
 
     def agreement(self, ref: str) -> AgreementRead:
         if ref not in self._agreements:
@@ -42,12 +43,16 @@ class ReleaseChecker:
 
     def ceiling(self, agreement_ids: list[int]) -> Clearance:
         """The lowest ceiling among already-checked agreements (TOP_SECRET when there are none)."""
-        ceilings = [
-            Clearance.parse(a.sharing_ceiling or "UNCLASSIFIED")
-            for a in self._agreements.values()
-            if a.id in agreement_ids
-        ]
-        return min(ceilings, default=Clearance.TOP_SECRET)
+        key = tuple(agreement_ids)
+        found = self._ceilings.get(key)
+        if found is None:
+            ceilings = [
+                Clearance.parse(a.sharing_ceiling or "UNCLASSIFIED")
+                for a in self._agreements.values()
+                if a.id in agreement_ids
+            ]
+            found = self._ceilings[key] = min(ceilings, default=Clearance.TOP_SECRET)
+        return found
 
     def check_release(self, marks: Markings) -> list[int]:
         if marks.release_to_all and marks.tlp is not Tlp.CLEAR:

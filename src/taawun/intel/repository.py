@@ -42,6 +42,7 @@ from taawun.core.principal import Principal
 from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease, TaxiiStatus
 from taawun.intel.policy import IntelPolicy, release_grants
 from taawun.registry import service as registry
+from taawun.storage.bulk import insert_rows
 
 _ADVISORY_LOCK_KEY = 7_240_712  # serializes date_added allocation across writers
 _CHUNK = 500
@@ -470,33 +471,50 @@ def insert_versions(
 ) -> list[int]:
     """Insert object versions with their release lists and recipients; returns their seqs
     (none when nothing refers to them). Each row's ``release_ids`` is set to its release
-    list, sorted (the copy the PostgreSQL policy reads; see ``intel/models.py``)."""
+    list, sorted (the copy the PostgreSQL policy reads; see ``intel/models.py``).
+
+    The caller holds ``lock_for_ingest`` and gives every row a new ``added_us``, so the
+    seqs are read back by those values (unique) instead of a RETURNING per row."""
     if not rows:
         return []
     lists = [sorted(set(gs)) for gs in releases]
-    rows = [{**row, "release_ids": ids} for row, ids in zip(rows, lists, strict=True)]
-    if not any(lists) and not any(recipients):
-        # Nothing refers to the new rows: a plain executemany, no RETURNING round trip.
-        session.execute(insert(_OBJECTS), rows)
-        return []
-    result = session.execute(
-        insert(_OBJECTS).returning(_OBJECTS.c.seq, sort_by_parameter_order=True), rows
+    insert_rows(
+        session,
+        _OBJECTS,
+        [{**row, "release_ids": ids} for row, ids in zip(rows, lists, strict=True)],
     )
-    seqs = [r[0] for r in result]
-    release_rows = [
-        {"object_seq": seq, "agreement_id": g}
-        for seq, gs in zip(seqs, lists, strict=True)
-        for g in gs
-    ]
-    if release_rows:
-        session.execute(insert(_RELEASES), release_rows)
-    recipient_rows = [
-        {"object_seq": seq, "agency_id": a}
-        for seq, agencies in zip(seqs, recipients, strict=True)
-        for a in agencies
-    ]
-    if recipient_rows:
-        session.execute(insert(_RECIPIENTS), recipient_rows)
+    if not any(lists) and not any(recipients):
+        return []  # nothing refers to the new rows
+    added = [row["added_us"] for row in rows]
+    seq_of = dict(
+        session.execute(
+            restrict(
+                select(IntelObject.added_us, IntelObject.seq),
+                SYSTEM,
+                Action.VIEW,
+                policy=IntelPolicy(date.min),
+            ).where(IntelObject.added_us.between(min(added), max(added)))
+        ).all()
+    )
+    seqs = [seq_of[us] for us in added]
+    insert_rows(
+        session,
+        _RELEASES,
+        [
+            {"object_seq": seq, "agreement_id": g}
+            for seq, gs in zip(seqs, lists, strict=True)
+            for g in gs
+        ],
+    )
+    insert_rows(
+        session,
+        _RECIPIENTS,
+        [
+            {"object_seq": seq, "agency_id": a}
+            for seq, agencies in zip(seqs, recipients, strict=True)
+            for a in agencies
+        ],
+    )
     return seqs
 
 

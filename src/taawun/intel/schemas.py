@@ -31,7 +31,7 @@ class ObjectOutcome(BaseModel):
     id: str | None
     version: str | None
     ok: bool
-    reasons: list[str] = []
+    reasons: list[str] = Field(default_factory=list)  # a fresh list, not a deep copy of one
     duplicate: bool = False
 
 

@@ -7,11 +7,29 @@ Integers keep ordering and equality exact on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from taawun.core.errors import InvalidInput
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+# The form nearly every timestamp arrives in; anything else takes the general path.
+_CANONICAL = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?Z"
+)
+
+
+@lru_cache(maxsize=8192)
+def _day_number(day: str) -> int:
+    """Days since the epoch of ``YYYY-MM-DD`` (ValueError when it is no calendar day)."""
+    return date.fromisoformat(day).toordinal() - _EPOCH_ORDINAL
+
+
+@lru_cache(maxsize=8192)
+def _day_text(days: int) -> str:
+    return date.fromordinal(days + _EPOCH_ORDINAL).isoformat()
 
 
 def to_us(moment: datetime) -> int:
@@ -21,6 +39,38 @@ def to_us(moment: datetime) -> int:
 
 def parse_us(text: str, *, field: str = "timestamp") -> int:
     """``2024-01-01T00:00:00.123Z`` → microseconds; more than 6 fractional digits are cut."""
+    match = _CANONICAL.fullmatch(text)
+    if match is not None:
+        day, hours, minutes, seconds, frac = match.groups()
+        h, m, s = int(hours), int(minutes), int(seconds)
+        if h < 24 and m < 60 and s < 60:
+            try:
+                days = _day_number(day)
+            except ValueError:
+                pass  # not a calendar day: the general path names the error
+            else:
+                micros = int((frac + "000000")[:6]) if frac else 0
+                return (((days * 24 + h) * 60 + m) * 60 + s) * 1_000_000 + micros
+    return _parse_general(text, field)
+
+
+def taxii_form(text: str) -> str | None:
+    """``text`` in the TAXII 2.1 form (microseconds, ``Z``) when it is a canonical STIX
+    timestamp of a real instant, by string operations alone; None otherwise."""
+    match = _CANONICAL.fullmatch(text)
+    if match is None:
+        return None
+    day, hours, minutes, seconds, frac = match.groups()
+    if hours > "23" or minutes > "59" or seconds > "59":
+        return None
+    try:
+        _day_number(day)
+    except ValueError:
+        return None
+    return f"{text[:19]}.{((frac or '') + '000000')[:6]}Z"
+
+
+def _parse_general(text: str, field: str) -> int:
     value = text.strip()
     if not value.endswith(("Z", "z")):
         raise InvalidInput(
@@ -42,8 +92,10 @@ def parse_us(text: str, *, field: str = "timestamp") -> int:
 def format_us(us: int) -> str:
     """TAXII 2.1 form: ``YYYY-MM-DDTHH:MM:SS.ssssssZ``."""
     seconds, micros = divmod(us, 1_000_000)
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{micros:06d}Z"
+    days, seconds = divmod(seconds, 86_400)
+    hours, seconds = divmod(seconds, 3_600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_day_text(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{micros:06d}Z"
 
 
 def from_us(us: int) -> datetime:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -15,7 +18,13 @@ from taawun.intel.taxii import router as taxii_router
 from taawun.registry.api import router as registry_router
 from taawun.storage.engine import make_engine, make_sessionmaker
 from taawun.web import errors
-from taawun.web.memory import keep_large_blocks
+from taawun.web.memory import keep_large_blocks, settle_heap
+
+
+@asynccontextmanager
+async def _serving(app: FastAPI) -> AsyncIterator[None]:
+    app.state.heap_settled = settle_heap()  # see web/memory.py; everything is loaded by now
+    yield
 
 
 def create_app(
@@ -35,6 +44,7 @@ def create_app(
             "COW), accounts and audit. Every endpoint except /health needs a Bearer token "
             "or HTTP Basic."
         ),
+        lifespan=_serving,
     )
     app.state.large_blocks_kept = keep_large_blocks()  # see web/memory.py
     app.state.engine = engine

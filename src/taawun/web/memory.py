@@ -9,18 +9,44 @@ request, 0.5 ms with the setting below). Raising glibc's mmap threshold keeps su
 blocks in the heap, where freed ones are reused; raising the trim threshold keeps the
 heap from being handed back between requests. Elsewhere (another libc, another OS)
 nothing changes.
+
+The cyclic garbage collector is the other cost. After start-up the process holds
+~130,000 long-lived objects (modules, the STIX tables, SQLAlchemy's metadata); a full
+collection walks them all, ~50 ms here, and a submission of 500 objects allocates
+enough to trigger one every envelope or two: ~10% of ingest time. ``settle_heap``
+collects once and freezes what is left (``gc.freeze``: never walked again), and raises
+the youngest generation's threshold so the many short-lived dicts of a request die
+before a collection has to look at them. Measured with ``/work/prof``-style gc
+callbacks over 30,000 objects ingested: 330 ms of collections became 180 ms.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 * 1024 * 1024  # blocks up to 32 MiB come from the heap
 TRIM_THRESHOLD = 128 * 1024 * 1024  # keep up to 128 MiB of free heap for reuse
+YOUNG_THRESHOLD = 10_000  # allocations between collections of the youngest generation (700)
+
+_settled: list[bool] = []  # one entry once the heap is settled
+
+
+def settle_heap() -> bool:
+    """Freeze the start-up heap and raise the young threshold, once per process; whether
+    this call did it (later apps in the same process, as in tests, leave it alone)."""
+    if _settled:
+        return False
+    _settled.append(True)
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+    return True
 
 
 def keep_large_blocks() -> bool:

@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taawun.core.errors import InvalidInput
-from taawun.intel.times import format_us, from_us, parse_us, to_us
+from taawun.intel.times import (
+    _parse_general,
+    format_us,
+    from_us,
+    parse_us,
+    taxii_form,
+    to_us,
+)
 
 
 def test_taxii_format_has_microseconds_and_z() -> None:
@@ -35,3 +42,56 @@ def test_round_trip(moment: datetime) -> None:
     us = to_us(aware)
     assert from_us(us) == aware
     assert parse_us(format_us(us)) == us
+
+
+@given(
+    st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.text(alphabet="0123456789", max_size=9),
+)
+def test_canonical_fast_path_agrees_with_the_general_parser(moment: datetime, frac: str) -> None:
+    text = f"{moment:%Y-%m-%dT%H:%M:%S}" + (f".{frac}" if frac else "") + "Z"
+    assert parse_us(text) == _parse_general(text, "t")
+    assert (
+        parse_us(text) // 1_000_000 == to_us(moment.replace(tzinfo=UTC, microsecond=0)) // 1_000_000
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2024-02-30T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T00:60:00Z",
+        "2024-01-01T00:00:60Z",
+    ],
+)
+def test_canonical_looking_but_impossible_instants_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput, match="not a timestamp"):
+        parse_us(bad)
+
+
+@given(
+    st.integers(
+        min_value=to_us(datetime(1, 1, 1, tzinfo=UTC)),
+        max_value=to_us(datetime(9999, 12, 31, tzinfo=UTC)),
+    )
+)
+def test_format_matches_datetime_formatting(us: int) -> None:
+    moment = from_us(us)
+    assert format_us(us) == moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@given(
+    st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.text(alphabet="0123456789", max_size=9),
+)
+def test_taxii_form_is_format_of_parse(moment: datetime, frac: str) -> None:
+    text = f"{moment:%Y-%m-%dT%H:%M:%S}" + (f".{frac}" if frac else "") + "Z"
+    assert taxii_form(text) == format_us(parse_us(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-02-30T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01 00:00:00Z", "x"]
+)
+def test_taxii_form_declines_what_is_no_canonical_instant(text: str) -> None:
+    assert taxii_form(text) is None

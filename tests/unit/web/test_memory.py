@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ctypes.util
+import gc
 import platform
 import sys
+from pathlib import Path
 
 import pytest
 
+from taawun.core.settings import Settings
 from taawun.web.memory import keep_large_blocks
 
 
@@ -19,3 +22,18 @@ def test_glibc_takes_the_setting() -> None:
     assert ctypes.util.find_library("c") is not None
     assert keep_large_blocks() is True
     assert keep_large_blocks() is True  # idempotent: create_app may run more than once
+
+
+def test_serving_settles_the_heap_once(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from taawun.web.app import create_app
+    from taawun.web.memory import YOUNG_THRESHOLD, settle_heap
+
+    app = create_app(settings=Settings(home=tmp_path, database_url="sqlite://"))
+    with TestClient(app):  # start-up runs the lifespan
+        pass
+    # The first app of the process settled it (here or in an earlier test); never again.
+    assert settle_heap() is False
+    assert gc.get_freeze_count() > 10_000  # the start-up heap: modules, tables, metadata
+    assert gc.get_threshold()[0] == YOUNG_THRESHOLD
