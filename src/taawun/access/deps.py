@@ -25,6 +25,7 @@ from taawun.core.errors import Unauthenticated
 from taawun.core.principal import Principal
 
 T = TypeVar("T")
+SESSION_STATE = "work_session"  # request.state attribute: the request's session, once opened
 
 
 def _factory(request: Request) -> sessionmaker[Session]:
@@ -66,6 +67,7 @@ async def work_dep(request: Request) -> AsyncIterator[Work]:
     scheme, credentials = scheme.lower(), credentials.strip()
     clock = _clock(request)
     session = _factory(request)()
+    setattr(request.state, SESSION_STATE, session)  # for error handlers that must roll back
     try:
         if scheme == "bearer" and credentials:
             principal, due = service.check_token(session, token=credentials, clock=clock)

@@ -24,8 +24,17 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# Pages of 16 KiB instead of SQLite's 4 KiB: a stored object is ~0.5-1 KB, and a TAXII page
+# of 1,000 of them read by date added took 0.45-0.50 ms of SQLite's time instead of
+# 0.62-0.80 ms (1,000,000 objects, the same file vacuumed at both sizes); ingest was
+# unchanged at 100,000 objects (benchmarks/README.md). A database keeps the size it was
+# created with; WAL mode fixes it, so it is set before.
+SQLITE_PAGE_SIZE = 16_384
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # takes effect on a new database only
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")

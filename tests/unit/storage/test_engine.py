@@ -63,3 +63,28 @@ def test_postgresql_sessions_run_without_jit(empty_engine: Engine) -> None:
         return
     with empty_engine.connect() as conn:
         assert conn.execute(text("SHOW jit")).scalar() == "off"
+
+
+def test_a_new_sqlite_database_has_16k_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("PRAGMA page_size")) == 16_384
+    finally:
+        engine.dispose()
+    old = tmp_path / "old.db"
+    raw = sqlite3.connect(old)
+    raw.execute("CREATE TABLE t (x)")  # created with SQLite's default page size
+    raw.commit()
+    raw.close()
+    engine = make_engine(f"sqlite:///{old}")
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("PRAGMA page_size")) == 4096
+            assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+    finally:
+        engine.dispose()

@@ -20,11 +20,10 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from taawun.access.deps import SessionDep
+from taawun.access.deps import SESSION_STATE
 from taawun.core.errors import TaawunError, Unauthenticated
 from taawun.intel.taxii.media import TaxiiResponse
 
-SESSION_KEY = "taxii_session"
 WWW_AUTHENTICATE = 'Bearer realm="taawun", Basic realm="taawun"'
 
 
@@ -105,7 +104,7 @@ class TaxiiRoute(APIRoute):
     The handler catches what the endpoint (or a dependency) raises and answers it
     here, before the application's REST handlers could. Because the request's
     unit of work then ends without an exception, the handler rolls it back itself
-    (``remember_session`` keeps the session at hand).
+    (``access.deps.work_dep`` keeps the session on ``request.state``).
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -118,14 +117,9 @@ class TaxiiRoute(APIRoute):
                 response = render(exc)
                 if response is None:
                     raise
-                session: Session | None = getattr(request.state, SESSION_KEY, None)
+                session: Session | None = getattr(request.state, SESSION_STATE, None)
                 if session is not None:
                     await run_in_threadpool(session.rollback)
                 return response
 
         return taxii_handler
-
-
-async def remember_session(request: Request, session: SessionDep) -> None:
-    """Router dependency: the request's session, for ``TaxiiRoute`` to roll back on error."""
-    setattr(request.state, SESSION_KEY, session)

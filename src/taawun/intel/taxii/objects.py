@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from taawun.access.deps import ClockDep, PrincipalDep, SessionDep, run_read
+from taawun.access.deps import ClockDep, PrincipalDep, SessionDep, WorkDep, run_read
 from taawun.core.clock import Clock
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Principal
@@ -64,13 +64,12 @@ async def get_objects(
     *,
     collection_id: str,
     request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
+    work: WorkDep,
     clock: ClockDep,
 ) -> TaxiiResponse:
     """§5.4: an envelope of the objects, oldest ``date_added`` first."""
     return await _envelope(
-        request, principal, session, clock, collection_id=collection_id, fields=LISTING
+        request, work.principal, work.session, clock, collection_id=collection_id, fields=LISTING
     )
 
 
@@ -80,15 +79,14 @@ async def get_object(
     collection_id: str,
     object_id: str,
     request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
+    work: WorkDep,
     clock: ClockDep,
 ) -> TaxiiResponse:
     """§5.6: an envelope of the object's versions (the last by default)."""
     return await _envelope(
         request,
-        principal,
-        session,
+        work.principal,
+        work.session,
         clock,
         collection_id=collection_id,
         fields=ONE_OBJECT,

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
+from taawun.access.deps import work_dep
 from taawun.intel.taxii import collections, discovery, manifest, objects, status, submit
-from taawun.intel.taxii.errors import TaxiiError, TaxiiRoute, remember_session
+from taawun.intel.taxii.errors import TaxiiError, TaxiiRoute
 from taawun.intel.taxii.media import TAXII, TAXII_MEDIA_TYPE, accepts_taxii
 
 PREFIX = "/taxii2"
@@ -44,7 +45,9 @@ router = APIRouter(
     prefix=PREFIX,
     tags=["taxii"],
     route_class=TaxiiRoute,
-    dependencies=[Depends(require_accept), Depends(remember_session)],
+    # Every TAXII request is authenticated in its unit of work (``work_dep``, cached for the
+    # endpoint's own dependencies), whether or not the endpoint exists.
+    dependencies=[Depends(require_accept), Depends(work_dep, scope="function")],
 )
 for module in MODULES:
     router.include_router(module.router)
