@@ -15,6 +15,7 @@ from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.settings import Settings
 from taawun.intel.api import router as intel_router
 from taawun.intel.taxii import router as taxii_router
+from taawun.intel.taxii.fastlane import TaxiiFastLane
 from taawun.registry.api import router as registry_router
 from taawun.storage.engine import make_engine, make_sessionmaker
 from taawun.web import errors
@@ -53,6 +54,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.ids = ids or RandomIds()
     errors.install(app)
+    app.add_middleware(TaxiiFastLane, state=app.state)  # the TAXII read hot path, see there
 
     @app.get("/health", tags=["node"])
     def health() -> dict[str, str]:

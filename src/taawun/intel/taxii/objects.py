@@ -9,6 +9,7 @@ and the headers count only what the caller may read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
@@ -16,6 +17,7 @@ import orjson
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep, WorkDep, run_read
 from taawun.core.clock import Clock
@@ -33,6 +35,16 @@ from taawun.intel.taxii.params import LISTING, ONE_OBJECT, VERSIONS, page_query
 from taawun.intel.times import format_us
 
 COLLECTION = "/root/collections/{collection_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A page read for one request, with what its audit needs."""
+
+    page: RawPage
+    scope: Scope
+    filters: Filters
+
 
 router = APIRouter(route_class=TaxiiRoute)
 
@@ -69,7 +81,7 @@ async def get_objects(
 ) -> TaxiiResponse:
     """§5.4: an envelope of the objects, oldest ``date_added`` first."""
     return await _envelope(
-        request, work.principal, work.session, clock, collection_id=collection_id, fields=LISTING
+        request, work.principal, work.session, clock, collection_id=collection_id
     )
 
 
@@ -89,9 +101,40 @@ async def get_object(
         work.session,
         clock,
         collection_id=collection_id,
-        fields=ONE_OBJECT,
         object_id=object_id,
     )
+
+
+def read_objects(
+    principal: Principal,
+    session: Session,
+    clock: Clock,
+    params: QueryParams,
+    *,
+    collection_id: str,
+    object_id: str | None = None,
+) -> Read:
+    """A page of a collection's objects (§5.4), or of one object's versions (§5.6), read
+    only: a sensitive page must then go to ``audit_read``. Naming an object that has no
+    readable version in the collection is 404."""
+    collection = collections.readable(principal, session, _today(clock), collection_id)
+    fields = LISTING if object_id is None else ONE_OBJECT
+    query = page_query(params, fields=fields, object_id=object_id)
+    scope = collections.scope_of(collection)
+    page = service.read_page(
+        principal, session, scope=scope, filters=query.filters, limit=query.limit, clock=clock
+    )
+    if object_id is not None and not page.count:
+        _require_object(principal, session, collection, object_id, clock)
+    return Read(page, scope, query.filters)
+
+
+def audit_read(principal: Principal, session: Session, clock: Clock, read: Read) -> None:
+    """Record a page's reads of CONFIDENTIAL and above (it writes: a worker thread's job)."""
+    service.audit_page(
+        principal, session, read.page, scope=read.scope, filters=read.filters, clock=clock,
+        how="taxii",
+    )  # fmt: skip
 
 
 async def _envelope(
@@ -101,38 +144,25 @@ async def _envelope(
     clock: Clock,
     *,
     collection_id: str,
-    fields: frozenset[str],
     object_id: str | None = None,
 ) -> TaxiiResponse:
     """Read a page where reads are cheapest (``run_read``), then record its reads of
-    CONFIDENTIAL and above in a worker thread (that writes). Naming an object that has no
-    readable version in the collection is 404."""
-
-    def read() -> tuple[RawPage, Scope, Filters]:
-        collection = collections.readable(principal, session, _today(clock), collection_id)
-        query = page_query(request.query_params, fields=fields, object_id=object_id)
-        scope = collections.scope_of(collection)
-        page = service.read_page(
-            principal, session, scope=scope, filters=query.filters, limit=query.limit, clock=clock
-        )
-        if object_id is not None and not page.count:
-            _require_object(principal, session, collection, object_id, clock)
-        return page, scope, query.filters
-
-    page, scope, filters = await run_read(request, read)
-    if page.sensitive:
-        audit = partial(
-            service.audit_page,
+    CONFIDENTIAL and above in a worker thread (that writes)."""
+    read = await run_read(
+        request,
+        partial(
+            read_objects,
             principal,
             session,
-            page,
-            scope=scope,
-            filters=filters,
-            clock=clock,
-            how="taxii",
-        )
-        await run_in_threadpool(audit)
-    return envelope(page)
+            clock,
+            request.query_params,
+            collection_id=collection_id,
+            object_id=object_id,
+        ),
+    )
+    if read.page.sensitive:
+        await run_in_threadpool(audit_read, principal, session, clock, read)
+    return envelope(read.page)
 
 
 @router.delete(f"{COLLECTION}/objects/{{object_id}}/")
