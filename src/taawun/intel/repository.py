@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -202,7 +203,10 @@ def _page_statement(
         _readable(principal, day, grants, [_COLUMNS[c] for c in columns])
         .where(scope.criterion(by_id=by_id), *shape.criteria())
         .order_by(order)
-        .limit(limit)
+        # In the SQL text, not bound: with the limit known, PostgreSQL finds its generic plan
+        # of a prepared page statement as good as a custom one and stops planning the
+        # statement (~0.25 ms with a reader's grants) on every page.
+        .limit(literal_column(str(int(limit)), Integer))
     )
 
 
