@@ -16,8 +16,9 @@ collection walks them all, ~50 ms here, and a submission of 500 objects allocate
 enough to trigger one every envelope or two: ~10% of ingest time. ``settle_heap``
 collects once and freezes what is left (``gc.freeze``: never walked again), and raises
 the youngest generation's threshold so the many short-lived dicts of a request die
-before a collection has to look at them. Measured with ``/work/prof``-style gc
-callbacks over 30,000 objects ingested: 330 ms of collections became 180 ms.
+before a collection has to look at them. Measured with ``gc.callbacks`` over 30,000
+objects ingested over HTTP: 330 ms of collections, four of them full (~55 ms each), became
+~60 ms with no full collection after start-up.
 """
 
 from __future__ import annotations
