@@ -12,8 +12,8 @@ nothing changes.
 
 The cyclic garbage collector is the other cost. After start-up the process holds
 ~130,000 long-lived objects (modules, the STIX tables, SQLAlchemy's metadata); a full
-collection walks them all, ~50 ms here, and a submission of 500 objects allocates
-enough to trigger one every envelope or two: ~10% of ingest time. ``settle_heap``
+collection walks them all, ~50 ms here, and ingest allocates enough to trigger one
+every 15 envelopes of 500 or so; with the younger collections, ~10% of ingest time. ``settle_heap``
 collects once and freezes what is left (``gc.freeze``: never walked again), and raises
 the youngest generation's threshold so the many short-lived dicts of a request die
 before a collection has to look at them. Measured with ``gc.callbacks`` over 30,000
