@@ -43,6 +43,12 @@ async def clock_dep(request: Request) -> Clock:
     return _clock(request)
 
 
+def credentials_of(header: str | None) -> tuple[str, str]:
+    """An ``Authorization`` header as (scheme in lower case, credentials)."""
+    scheme, _, credentials = (header or "").partition(" ")
+    return scheme.lower(), credentials.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class Work:
     """A request's unit of work: who is calling, and the session it runs in."""
@@ -62,9 +68,7 @@ async def work_dep(request: Request) -> AsyncIterator[Work]:
     the request's only hop. What can wait longer goes to a worker thread: HTTP Basic (argon2,
     tens of milliseconds by design, and its failures are written) and the once-a-minute
     ``last_used_at`` write (SQLite's write lock may be held by a writer)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, credentials = header.partition(" ")
-    scheme, credentials = scheme.lower(), credentials.strip()
+    scheme, credentials = credentials_of(request.headers.get("authorization"))
     clock = _clock(request)
     session = _factory(request)()
     setattr(request.state, SESSION_STATE, session)  # for error handlers that must roll back

@@ -298,9 +298,7 @@ def joined_page(
         limit=limit,
     )
     stmt = _joined_statement(inner, session.get_bind().dialect.name)
-    session.flush()
-    row = session.connection().execute(stmt, filters.values()).one()
-    count, first, last, highest, objects = row
+    count, first, last, highest, objects = _run(session, stmt, filters)[0]  # an aggregate
     more = False
     if count == limit and last is not None:
         after = replace(filters, added_after_us=last)

@@ -37,37 +37,37 @@ def to_us(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def _canonical(text: str) -> tuple[int, int, int, int, str] | None:
+    """(days since the epoch, hours, minutes, seconds, six fraction digits) of a canonical
+    STIX timestamp of a real instant; None for anything else (the general path judges it)."""
+    match = _CANONICAL.fullmatch(text)
+    if match is None:
+        return None
+    day, hours, minutes, seconds, frac = match.groups()
+    h, m, s = int(hours), int(minutes), int(seconds)
+    if h > 23 or m > 59 or s > 59:
+        return None
+    try:
+        days = _day_number(day)
+    except ValueError:
+        return None
+    return days, h, m, s, ((frac or "") + "000000")[:6]
+
+
 def parse_us(text: str, *, field: str = "timestamp") -> int:
     """``2024-01-01T00:00:00.123Z`` → microseconds; more than 6 fractional digits are cut."""
-    match = _CANONICAL.fullmatch(text)
-    if match is not None:
-        day, hours, minutes, seconds, frac = match.groups()
-        h, m, s = int(hours), int(minutes), int(seconds)
-        if h < 24 and m < 60 and s < 60:
-            try:
-                days = _day_number(day)
-            except ValueError:
-                pass  # not a calendar day: the general path names the error
-            else:
-                micros = int((frac + "000000")[:6]) if frac else 0
-                return (((days * 24 + h) * 60 + m) * 60 + s) * 1_000_000 + micros
-    return _parse_general(text, field)
+    found = _canonical(text)
+    if found is None:
+        return _parse_general(text, field)
+    days, h, m, s, micros = found
+    return (((days * 24 + h) * 60 + m) * 60 + s) * 1_000_000 + int(micros)
 
 
 def taxii_form(text: str) -> str | None:
     """``text`` in the TAXII 2.1 form (microseconds, ``Z``) when it is a canonical STIX
     timestamp of a real instant, by string operations alone; None otherwise."""
-    match = _CANONICAL.fullmatch(text)
-    if match is None:
-        return None
-    day, hours, minutes, seconds, frac = match.groups()
-    if hours > "23" or minutes > "59" or seconds > "59":
-        return None
-    try:
-        _day_number(day)
-    except ValueError:
-        return None
-    return f"{text[:19]}.{((frac or '') + '000000')[:6]}Z"
+    found = _canonical(text)
+    return None if found is None else f"{text[:19]}.{found[4]}Z"
 
 
 def _parse_general(text: str, field: str) -> int:

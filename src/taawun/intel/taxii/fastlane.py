@@ -30,6 +30,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from taawun.access import service as access
+from taawun.access.deps import credentials_of
 from taawun.intel.taxii.media import accepts_taxii
 from taawun.intel.taxii.objects import audit_read, read_objects
 from taawun.intel.taxii.pages import envelope
@@ -71,9 +72,8 @@ class TaxiiFastLane:
         headers = Headers(scope=scope)
         if not accepts_taxii(headers.get("accept")):
             return None
-        kind, _, credentials = headers.get("authorization", "").partition(" ")
-        credentials = credentials.strip()
-        if kind.lower() != "bearer" or not credentials:
+        scheme, credentials = credentials_of(headers.get("authorization"))
+        if scheme != "bearer" or not credentials:
             return None
         clock = self.state.clock
         session = self.state.sessionmaker()
