@@ -30,17 +30,33 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
-def _pg_database(name: str) -> str:
+_PG_CREATED: list[str] = []  # dropped when the run ends
+
+
+def _pg_admin(*statements: str) -> None:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            conn.execute(text(statement))
     admin.dispose()
+
+
+def _pg_database(name: str) -> str:
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    _PG_CREATED.append(name)
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this run's PostgreSQL databases (their names carry the process id)."""
+    if _PG_CREATED:
+        _pg_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in _PG_CREATED))
+
+
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """A name of this test process: two runs at once (a developer's and a helper's, or
+    xdist workers) must not drop each other's databases."""
+    return os.environ.get("PYTEST_XDIST_WORKER", f"p{os.getpid()}")
 
 
 def new_database(backend: str, label: str, tmp: Path) -> Engine:

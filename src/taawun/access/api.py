@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from taawun.access import service
@@ -20,9 +20,15 @@ from taawun.access.schemas import (
     UserCreate,
     UserRead,
 )
+from taawun.core.error_body import COMMON, error_responses
 from taawun.core.ids import RandomIds
+from taawun.core.integers import INT32_MAX
 
-router = APIRouter(prefix="/api/v1", tags=["access"])
+router = APIRouter(prefix="/api/v1", tags=["access"], responses=error_responses(*COMMON))
+
+# Ids are INTEGER columns: one no column holds is refused (422) before it reaches a query.
+Id = Annotated[int, Path(ge=1, le=INT32_MAX)]
+IdFilter = Annotated[int | None, Query(ge=1, le=INT32_MAX)]
 
 
 class Me(BaseModel):
@@ -61,12 +67,12 @@ def me(principal: PrincipalDep) -> Me:
 
 @router.get("/agencies")
 def list_agencies(
-    principal: PrincipalDep, session: SessionDep, state_id: int | None = None
+    principal: PrincipalDep, session: SessionDep, state_id: IdFilter = None
 ) -> list[AgencyRead]:
     return service.list_agencies(principal, session, state_id=state_id)
 
 
-@router.post("/agencies", status_code=201)
+@router.post("/agencies", status_code=201, responses=error_responses(400, 409))
 def create_agency(
     data: AgencyCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> AgencyRead:
@@ -77,19 +83,19 @@ def create_agency(
 
 @router.get("/users")
 def list_users(
-    principal: PrincipalDep, session: SessionDep, agency_id: int | None = None
+    principal: PrincipalDep, session: SessionDep, agency_id: IdFilter = None
 ) -> list[UserRead]:
     return service.list_users(principal, session, agency_id=agency_id)
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, responses=error_responses(400, 409))
 def create_user(
     data: UserCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> UserRead:
     return service.create_user(principal, session, data=data, clock=clock)
 
 
-@router.post("/users/{username}/password", status_code=204)
+@router.post("/users/{username}/password", status_code=204, responses=error_responses(400))
 def set_password(
     username: str,
     data: PasswordChange,
@@ -115,7 +121,7 @@ def list_tokens(
     return service.list_tokens(principal, session, username=username)
 
 
-@router.post("/tokens", status_code=201)
+@router.post("/tokens", status_code=201, responses=error_responses(400, 409))
 def issue_token(
     data: TokenRequest, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> TokenIssued:
@@ -131,9 +137,9 @@ def issue_token(
     )
 
 
-@router.delete("/tokens/{token_id}", status_code=204)
+@router.delete("/tokens/{token_id}", status_code=204, responses=error_responses(409))
 def revoke_token(
-    token_id: int, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    token_id: Id, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> None:
     service.revoke_token(principal, session, token_id=token_id, clock=clock)
 

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -20,15 +21,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from taawun.access.models import AuditEntry
-from taawun.core.clock import Clock, SystemClock
+from taawun.core.clock import Clock, FixedClock, SystemClock
+from taawun.core.errors import Unavailable
 from taawun.core.principal import Principal
+from taawun.storage.deferred import write_soon
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK_KEY = 7_240_711  # any fixed number; names the audit chain's lock
 
 
 def _canonical(entry: AuditEntry) -> bytes:
-    content = {
+    content: dict[str, Any] = {
         "seq": entry.seq,
         "at": entry.at.isoformat(),
         "actor": entry.actor,
@@ -41,6 +44,8 @@ def _canonical(entry: AuditEntry) -> bytes:
         "detail": entry.detail,
         "note": entry.note,
     }
+    if entry.clearance:  # hashed when set: entries from before the column keep their hashes
+        content["clearance"] = entry.clearance
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
@@ -67,6 +72,7 @@ def record(
     detail: Any = None,
     note: str | None = None,
     clock: Clock | None = None,
+    clearance: int = 0,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the write)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -88,6 +94,7 @@ def record(
         after=_jsonable(after),
         detail=_jsonable(detail),
         note=note,
+        clearance=int(clearance),
         prev_hash=prev,
         hash="",
     )
@@ -95,6 +102,53 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+# How long a read waits for the audit entry it must not be answered without.
+AUDIT_WAIT_SECONDS = 60.0
+
+
+def record_soon(
+    session: Session,
+    *,
+    wait: bool,
+    principal: Principal,
+    action: str,
+    clock: Clock,
+    target_type: str | None = None,
+    target_id: object = None,
+    detail: Any = None,
+    clearance: int = 0,
+) -> None:
+    """Append an entry about a read without making the read a write (``storage.deferred``).
+
+    The entry is written in its own transaction, so it stays when the read then fails (a
+    refused read answers 404 and rolls its own transaction back). With ``wait`` the caller
+    returns only once the entry is committed (a read of classified material is answered
+    only once recorded); without, the caller goes on at once (a refused read must not wait
+    for, or fail on, its audit write). Where the session has no deferred queue (the CLI, a
+    test's session), or is a writer's (it holds the write lock, and a refused write leaves
+    nothing behind, its audit entries included), the entry is appended in the session, in a
+    savepoint."""
+    at = FixedClock(clock.now())  # when the read happened, not when the entry is written
+    entry = partial(
+        record,
+        principal=principal,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
+        clock=at,
+        clearance=clearance,
+    )
+    future = write_soon(session, entry)
+    if future is not None and wait:
+        try:
+            future.result(timeout=AUDIT_WAIT_SECONDS)
+        except Exception as exc:
+            raise Unavailable(
+                "the audit log could not record this read; it was not answered"
+            ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +198,27 @@ def verify_chain(session: Session) -> ChainReport:
 
 def count_entries(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+# --- for checkpoints of the head (``access.checkpoints``) -------------------------------
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """The newest entry's ``(seq, hash)``; None while the log is empty."""
+    row = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def hashes_of(session: Session, seqs: Iterable[int], *, batch: int = 500) -> dict[int, str]:
+    """The stored hash of each of ``seqs`` that is in the log, ``batch`` seqs a statement."""
+    wanted = sorted(set(seqs))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), batch):
+        chunk = wanted[start : start + batch]
+        rows = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk))
+        )
+        found.update((seq, digest) for seq, digest in rows)
+    return found

@@ -2,23 +2,31 @@
 
 Every password attempt is audited (``access.login`` / ``access.login_failed``),
 and every failure reads the same, so an attacker learns nothing about which
-usernames exist.
+usernames exist. Failed passwords are limited per account and per source address
+(``access.login_limits``): past the limit an attempt is refused unchecked, and only the
+first refusal of a window is audited (``access.login.limited``), so a guesser cannot
+flood the log.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
 from taawun.access import audit, passwords, repository, tokens
+from taawun.access.login_limits import LOGIN_LIMITS, LoginLimiter, Refusal
 from taawun.access.models import User
 from taawun.core.clock import Clock
-from taawun.core.errors import NotFound, Unauthenticated
+from taawun.core.errors import NotFound, TooManyRequests, Unauthenticated
 from taawun.core.ids import AgencyId, StateId, UserId
 from taawun.core.principal import Clearance, Principal, Role
+from taawun.storage.deferred import write_soon
 
 LOGIN_FAILED = "unknown user or wrong password"
+LOGIN_LIMITED = "too many failed sign-ins; try again later"
 TOKEN_INVALID = "the token is not valid (unknown, revoked or expired)"  # noqa: S105 - a message
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -54,13 +62,30 @@ _ANONYMOUS = Principal(
 
 
 def authenticate_password(
-    session: Session, *, username: str, password: str, clock: Clock
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    clock: Clock,
+    source: str | None = None,
+    limiter: LoginLimiter | None = None,
 ) -> Principal:
     """Check a password; every attempt is audited, and any failure reads the same.
 
-    The ``access.login_failed`` entry is written in a released savepoint before
-    ``Unauthenticated`` is raised, so a caller that commits on that error keeps it.
+    ``source`` is the caller's address (the ASGI client host; None in process). Past the
+    limits of ``limiter`` (the node's ``LOGIN_LIMITS`` by default) the attempt is refused
+    with ``TooManyRequests`` before the password is looked at.
+
+    Every entry (``access.login``, ``access.login_failed``, the window's first
+    ``access.login.limited``) and a due rehash are written with ``audit.record_soon`` and
+    ``write_soon``: apart from a read's transaction, so that signing in does not make a read
+    a writer; in a writer's own transaction (in a released savepoint, before the error is
+    raised, so that a caller that commits on that error keeps them).
     """
+    limits = LOGIN_LIMITS if limiter is None else limiter
+    refusal = limits.admit(username, source, clock.now())
+    if refusal is not None:
+        _refuse(session, username=username, source=source, refusal=refusal, clock=clock)
     user = repository.user_by_username(session, username)
     if user is None or user.password_hash is None:
         passwords.burn_time(password)
@@ -72,30 +97,65 @@ def authenticate_password(
     else:
         principal = principal_for_user(session, user=user)
         rehash = passwords.needs_rehash(user.password_hash)
-        with session.begin_nested():
-            if rehash:
-                user.password_hash = passwords.hash_password(password)
-            audit.record(
+        if rehash:
+            write_soon(
                 session,
-                principal=principal,
-                action="access.login",
-                target_type="user",
-                target_id=user.id,
-                detail={"method": "password", "rehashed": rehash},
-                clock=clock,
+                partial(
+                    repository.set_password_hash,
+                    user_id=user.id,
+                    password_hash=passwords.hash_password(password),
+                ),
             )
-        return principal
-    with session.begin_nested():
-        audit.record(
+        audit.record_soon(
             session,
-            principal=_ANONYMOUS,
-            action="access.login_failed",
+            wait=False,
+            principal=principal,
+            action="access.login",
             target_type="user",
-            target_id=None if user is None else user.id,
-            detail={"method": "password", "username": username[:80], "reason": reason},
+            target_id=user.id,
+            detail={"method": "password", "rehashed": rehash},
             clock=clock,
         )
+        limits.succeeded(username, source)
+        return principal
+    detail: dict[str, object] = {"method": "password", "username": username[:80], "reason": reason}
+    if source is not None:
+        detail["address"] = source
+    audit.record_soon(
+        session,
+        wait=False,
+        principal=_ANONYMOUS,
+        action="access.login_failed",
+        target_type="user",
+        target_id=None if user is None else user.id,
+        detail=detail,
+        clock=clock,
+    )
     raise Unauthenticated(LOGIN_FAILED)
+
+
+def _refuse(
+    session: Session, *, username: str, source: str | None, refusal: Refusal, clock: Clock
+) -> NoReturn:
+    """Refuse an attempt past the limits; the window's first refusal is audited, the later
+    ones only counted (``Refusal.refused``). Nothing is looked up: the answer, and the time
+    it takes, are the same whether the account exists or not."""
+    if refusal.first:
+        audit.record_soon(
+            session,
+            wait=False,
+            principal=_ANONYMOUS,
+            action="access.login.limited",
+            detail={
+                "username": username[:80],
+                "address": source,
+                "scope": refusal.scope,
+                "failures": refusal.failures,
+                "retry_after": refusal.retry_after,
+            },
+            clock=clock,
+        )
+    raise TooManyRequests(LOGIN_LIMITED, retry_after=refusal.retry_after)
 
 
 def authenticate_token(session: Session, *, token: str, clock: Clock) -> Principal:

@@ -11,18 +11,21 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from taawun.access import service
 from taawun.core.clock import Clock
-from taawun.core.errors import Unauthenticated
+from taawun.core.errors import TooManyRequests, Unauthenticated
 from taawun.core.principal import Principal
+from taawun.storage.deferred import WriteGate, attach
 
 T = TypeVar("T")
 SESSION_STATE = "work_session"  # request.state attribute: the request's session, once opened
@@ -57,40 +60,116 @@ class Work:
     session: Session
 
 
+# Methods that read. Every other method's request is a writer: it queues at the node's write
+# gate and begins with the write lock (``storage.deferred.WriteGate``, ``engine.for_writes``).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def work_dep(request: Request) -> AsyncIterator[Work]:
     """One session and one transaction per request, the caller authenticated first in it.
 
-    A failed authentication commits (its failed-login record) and fails the request; the
-    request's work commits when the endpoint returns and is rolled back on any error.
+    A request that writes (any method but GET, HEAD, OPTIONS) first waits for its turn at
+    the write gate, off the event loop and without holding a worker thread or a connection;
+    its transaction then begins with the write lock, so it cannot be refused it half way.
+    A read begins without a lock, and what it leaves to record (a token's use, a refused
+    read) goes to the deferred writer (``storage.deferred``), so a read never writes.
 
-    Where it runs: a worker-thread hop costs more than checking a bearer token (one indexed
-    read) or committing, so those run here on the event loop and the endpoint's own work is
-    the request's only hop. What can wait longer goes to a worker thread: HTTP Basic (argon2,
-    tens of milliseconds by design, and its failures are written) and the once-a-minute
-    ``last_used_at`` write (SQLite's write lock may be held by a writer)."""
-    scheme, credentials = credentials_of(request.headers.get("authorization"))
-    clock = _clock(request)
-    session = _factory(request)()
-    setattr(request.state, SESSION_STATE, session)  # for error handlers that must roll back
-    try:
-        if scheme == "bearer" and credentials:
-            principal, due = service.check_token(session, token=credentials, clock=clock)
-            if due is not None:  # at most once a minute: may wait for the write lock
-                await run_in_threadpool(
-                    partial(service.touch_token, session, token_id=due, clock=clock)
-                )
-        else:
-            principal = await run_in_threadpool(
-                _authenticate_keeping_failures, session, scheme, credentials, clock
-            )
+    Nothing here that can wait for the database runs on the event loop, so one slow
+    request never holds up another: on PostgreSQL every statement, the commit and the
+    close run in worker threads; on SQLite (the embedded default) a read's bearer check and
+    commit run on the loop, where they cannot wait (WAL readers take no lock, and the pool
+    never makes a request wait for a connection: ``storage.engine``), and a writer's
+    run in threads. HTTP Basic (argon2, tens of milliseconds by design) always runs in a
+    thread; its login record is a deferred write for a read, and the writer's own for a
+    writer (``audit.record_soon``).
+
+    A failed authentication keeps its failed-login record and fails the request; the
+    request's work commits when the endpoint returns and is rolled back on any error."""
+    state = request.app.state
+    writes = request.method not in READ_METHODS
+    inline = bool(state.inline_reads) and not writes
+    async with _write_turn(state.write_gate, writes):
+        session: Session = (state.write_sessionmaker if writes else _factory(request))()
+        attach(session, state.deferred, writes=writes)
+        setattr(request.state, SESSION_STATE, session)  # for error handlers that must roll back
         try:
-            yield Work(principal, session)
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
+            principal = await _caller(request, session, inline=inline)
+            try:
+                yield Work(principal, session)
+            except BaseException:
+                await _call(inline, session.rollback)
+                raise
+            await _call(inline, session.commit)
+        finally:
+            await _call(inline, session.close)
+
+
+async def _call(inline: bool, work: Callable[[], T]) -> T:
+    return work() if inline else await finish(work)
+
+
+# Ending a transaction (commit, rollback, close) releases the locks it holds; it must never
+# wait for a worker thread behind requests that wait for those very locks. So it runs in a
+# thread counted apart from the worker threads that run endpoints.
+_FINISHING = 1_000
+_finishers: list[CapacityLimiter] = []
+
+
+async def finish(work: Callable[[], T]) -> T:
+    """Run ``work`` (the end of a transaction) in a thread that no endpoint can hold up."""
+    if not _finishers:
+        _finishers.append(CapacityLimiter(_FINISHING))
+    return await to_thread.run_sync(work, limiter=_finishers[0])
+
+
+# Writers waiting for their turn each wait in a thread of their own, counted apart from the
+# worker threads that run endpoints, so that queued writers never starve the readers.
+_WAITING_WRITERS = 1_000
+_waiters: list[CapacityLimiter] = []
+
+
+@asynccontextmanager
+async def _write_turn(gate: WriteGate, writes: bool) -> AsyncIterator[None]:
+    """Hold the write gate for the request, if it writes. Cancellation-safe: a wait that
+    is cancelled still releases the gate once it got it."""
+    if not writes:
+        yield
+        return
+    held: list[bool] = []
+
+    def take() -> None:
+        gate.acquire()
+        held.append(True)
+
+    try:
+        if gate.acquire(blocking=False):
+            held.append(True)
+        else:
+            if not _waiters:
+                _waiters.append(CapacityLimiter(_WAITING_WRITERS))
+            await to_thread.run_sync(take, limiter=_waiters[0])
+        yield
     finally:
-        session.close()
+        if held:
+            gate.release()
+
+
+async def _caller(request: Request, session: Session, *, inline: bool) -> Principal:
+    """Who is calling: a bearer token, or HTTP Basic; the token's due ``last_used_at``
+    (at most once a minute) is handed to the deferred writer."""
+    state = request.app.state
+    clock = _clock(request)
+    scheme, credentials = credentials_of(request.headers.get("authorization"))
+    if scheme == "bearer" and credentials:
+        check = partial(service.check_token, session, token=credentials, clock=clock)
+        principal, due = await _call(inline, check)
+        if due is not None:
+            state.deferred.submit(partial(service.touch_token, token_id=due, clock=clock))
+        return principal
+    source = request.client.host if request.client else None  # limits failed sign-ins
+    return await run_in_threadpool(
+        _authenticate_keeping_failures, session, scheme, credentials, clock, source
+    )
 
 
 async def run_read(request: Request, read: Callable[[], T]) -> T:
@@ -103,22 +182,24 @@ async def run_read(request: Request, read: Callable[[], T]) -> T:
     here, on the event loop. On PostgreSQL a query waits on the network, so it goes to a
     worker thread. Only reads belong here: anything that may write (an audit entry) runs in
     a worker thread, where waiting for SQLite's write lock blocks no one else."""
-    if request.app.state.inline_reads:
+    if request.app.state.inline_reads and request.method in READ_METHODS:
         return read()
     return await run_in_threadpool(read)
 
 
 def _authenticate_keeping_failures(
-    session: Session, scheme: str, credentials: str, clock: Clock
+    session: Session, scheme: str, credentials: str, clock: Clock, source: str | None
 ) -> Principal:
     try:
-        return _authenticate(session, scheme, credentials, clock)
-    except Unauthenticated:
-        session.commit()  # keep the failed-login record written in its savepoint
+        return _authenticate(session, scheme, credentials, clock, source)
+    except (Unauthenticated, TooManyRequests):
+        session.commit()  # a writer's: keep the failed-login (or login.limited) record
         raise
 
 
-def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock) -> Principal:
+def _authenticate(
+    session: Session, scheme: str, credentials: str, clock: Clock, source: str | None
+) -> Principal:
     if scheme == "basic" and credentials:
         try:
             decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
@@ -126,7 +207,7 @@ def _authenticate(session: Session, scheme: str, credentials: str, clock: Clock)
             raise Unauthenticated("malformed Basic credentials") from None
         username, _, password = decoded.partition(":")
         return service.authenticate_password(
-            session, username=username, password=password, clock=clock
+            session, username=username, password=password, clock=clock, source=source
         )
     raise Unauthenticated("credentials required: a Bearer token or HTTP Basic")
 

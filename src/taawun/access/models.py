@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from taawun.storage.base import Base
@@ -65,6 +75,7 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_actor_agency", "actor_agency_id", "seq"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime]
@@ -79,3 +90,6 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # The clearance the entry's content needs (an entry naming a SECRET object: SECRET);
+    # the audit log is read through ``policy.AuditPolicy``. Hashed when set (``audit.py``).
+    clearance: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -9,9 +9,9 @@ criteria for ``access.restrict`` in ``access/repository.py``.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select, true
 
-from taawun.access.models import ApiToken, User
+from taawun.access.models import ApiToken, AuditEntry, User
 from taawun.access.restrict import Action
 from taawun.core.errors import PermissionDenied
 from taawun.core.principal import Principal
@@ -74,3 +74,37 @@ class TokenPolicy:
         if principal.user_id is not None:
             return ApiToken.user_id == principal.user_id
         return false()
+
+
+class AuditPolicy:
+    """Which audit entries a principal may read: the node operator (a system principal, at
+    the shell) all of them; an admin those about their own agency, whose content their
+    clearance covers; nobody else any.
+
+    "About their own agency": what its users did (``actor_agency_id``), and what was done
+    to it or to its users by others (the node operator creating an account, a failed
+    sign-in to one of its users). Everything else — another state's reads and releases,
+    agreements recorded by others, sign-ins to other agencies — is another agency's record,
+    and the entries that name intel carry the highest classification they name
+    (``AuditEntry.clearance``). An entry a reader may not read is absent, in lists and in
+    counts, as if it did not exist."""
+
+    def criterion(self, principal: Principal, action: Action) -> ColumnElement[bool]:
+        if principal.system:
+            return true()
+        if action is not Action.VIEW or not principal.is_admin or principal.agency_id is None:
+            return false()
+        agency = principal.agency_id
+        own_users = select(cast(User.id, String)).where(User.agency_id == agency)
+        own_tokens = (
+            select(cast(ApiToken.id, String))
+            .join(User, User.id == ApiToken.user_id)
+            .where(User.agency_id == agency)
+        )
+        about_own = or_(
+            AuditEntry.actor_agency_id == agency,
+            and_(AuditEntry.target_type == "agency", AuditEntry.target_id == str(agency)),
+            and_(AuditEntry.target_type == "user", AuditEntry.target_id.in_(own_users)),
+            and_(AuditEntry.target_type == "api_token", AuditEntry.target_id.in_(own_tokens)),
+        )
+        return and_(about_own, AuditEntry.clearance <= int(principal.clearance))

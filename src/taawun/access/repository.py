@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from taawun.access.models import Agency, ApiToken, AuditEntry, User
-from taawun.access.policy import AgencyPolicy, TokenPolicy, UserPolicy
+from taawun.access.policy import AgencyPolicy, AuditPolicy, TokenPolicy, UserPolicy
 from taawun.access.restrict import Action, restrict
 from taawun.core.principal import Principal
 
@@ -52,6 +52,11 @@ def user_by_username(session: Session, username: str) -> User | None:
     """Unrestricted: for authentication and the duplicate check only."""
     stmt = select(User).options(selectinload(User.agency)).where(User.username == username)
     return session.scalars(stmt).first()
+
+
+def set_password_hash(session: Session, *, user_id: int, password_hash: str) -> None:
+    """A password's hash with new parameters (a rehash at sign-in: not an account change)."""
+    session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
 
 
 def visible_user(session: Session, principal: Principal, username: str) -> User | None:
@@ -144,15 +149,36 @@ def tokens(
 # --- audit ------------------------------------------------------------------------------
 
 
-def audit_entries(session: Session, *, limit: int, action: str | None) -> Sequence[AuditEntry]:
-    """The newest ``limit`` entries, newest first; ``action`` matches exactly or as a prefix."""
-    stmt = select(AuditEntry)
+def _visible_audit(principal: Principal) -> Select[AuditEntry]:
+    return restrict(select(AuditEntry), principal, Action.VIEW, policy=AuditPolicy())
+
+
+def audit_entries(
+    session: Session, principal: Principal, *, limit: int, action: str | None
+) -> Sequence[AuditEntry]:
+    """The newest ``limit`` entries ``principal`` may read, newest first; ``action`` matches
+    exactly or as a dotted prefix."""
+    stmt = _visible_audit(principal)
     if action is not None:
         stmt = stmt.where(
             (AuditEntry.action == action)
             | AuditEntry.action.startswith(action.rstrip(".") + ".", autoescape=True)
         )
     return session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit)).all()
+
+
+def audit_count(session: Session, principal: Principal) -> int:
+    """How many entries ``principal`` may read."""
+    stmt = _visible_audit(principal).with_only_columns(func.count()).order_by(None)
+    return int(session.scalar(stmt) or 0)
+
+
+def visible_audit_seqs(session: Session, principal: Principal, seqs: Sequence[int]) -> set[int]:
+    """Which of ``seqs`` name entries ``principal`` may read."""
+    if not seqs:
+        return set()
+    stmt = _visible_audit(principal).with_only_columns(AuditEntry.seq)
+    return set(session.scalars(stmt.where(AuditEntry.seq.in_(list(seqs)))))
 
 
 def count(session: Session, model: type[Agency | User | ApiToken | AuditEntry]) -> int:

@@ -114,7 +114,7 @@ class AuditEntryRead(_Read):
 
 
 class AuditProblem(_Read):
-    seq: int
+    seq: int | None  # None: in entries the reader may not read
     problem: str
 
 

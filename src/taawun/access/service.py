@@ -9,6 +9,7 @@ it was and an accepted one is never stored without its audit entry.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -25,6 +26,7 @@ from taawun.access.authentication import (
     principal_for_username,
     touch_token,
 )
+from taawun.access.checkpoints import Checkpoint, checkpoint, verify_checkpoints
 from taawun.access.models import Agency, ApiToken, User
 from taawun.access.schemas import (
     AgencyCreate,
@@ -41,6 +43,7 @@ from taawun.access.schemas import (
 from taawun.core.clock import Clock, ensure_utc
 from taawun.core.errors import Ambiguous, Conflict, InvalidInput, NotFound, PermissionDenied
 from taawun.core.ids import IdFactory
+from taawun.core.integers import INT32_MAX, bounded_int
 from taawun.core.principal import Principal
 
 MAX_AUDIT_LIMIT = 1000
@@ -99,7 +102,8 @@ def create_agency(
     data = _validated(AgencyCreate, state_id=state_id, name=name, kind=kind)
 
     taken = Conflict(f"name: {data.name!r} exists in this state", field="name", value=data.name)
-
+    if not 0 < data.state_id <= INT32_MAX:  # no id column holds it: no state has it
+        raise NotFound(f"state: no state with id {state_id}", field="state", value=state_id)
     if repository.agency_named(session, data.state_id, data.name) is not None:
         raise taken
     try:
@@ -139,8 +143,8 @@ def get_agency(principal: Principal, session: Session, *, agency_id: int) -> Age
 def find_agency(principal: Principal, session: Session, *, ref: str) -> AgencyRead:
     """An agency by id or by name (case-insensitive); an ambiguous name lists the candidates."""
     text = ref.strip()
-    if text.isdigit():
-        return get_agency(principal, session, agency_id=int(text))
+    if (agency_id := bounded_int(text, maximum=INT32_MAX)) is not None:
+        return get_agency(principal, session, agency_id=agency_id)
     found = [a for a in list_agencies(principal, session) if a.name.casefold() == text.casefold()]
     if len(found) == 1:
         return found[0]
@@ -169,7 +173,8 @@ def create_user(
 ) -> UserRead:
     policy.require(principal, policy.may_manage_users(principal), "create users")
     password_hash = passwords.hash_password(data.password.get_secret_value())
-    if repository.agency_by_id(session, data.agency_id) is None:
+    in_range = 0 < data.agency_id <= INT32_MAX  # no id column holds another: no agency has it
+    if not in_range or repository.agency_by_id(session, data.agency_id) is None:
         raise NotFound(
             f"agency: no agency with id {data.agency_id}", field="agency", value=data.agency_id
         )
@@ -362,24 +367,49 @@ def revoke_token(
 # --- audit ------------------------------------------------------------------------------
 
 
-def verify_audit(principal: Principal, session: Session) -> AuditReport:
+HIDDEN_PROBLEM = "the chain is broken in entries you may not read: ask the node's operator"
+
+
+def verify_audit(
+    principal: Principal, session: Session, *, checkpoints: Sequence[Checkpoint] = ()
+) -> AuditReport:
+    """The chain's problems, then each of ``checkpoints`` no longer in the chain as it was."""
     policy.require(principal, policy.may_read_audit(principal), "verify the audit log")
     report = audit.verify_chain(session)
+    problems = [*report.problems, *verify_checkpoints(session, checkpoints)]
+    if principal.system:  # the node operator: the whole chain
+        return AuditReport(
+            entries=report.entries,
+            ok=not problems,
+            problems=[AuditProblem(seq=p.seq, problem=p.problem) for p in problems],
+        )
+    # An admin: whether the chain holds, and where, among the entries they may read only:
+    # neither the count nor the numbers of the others.
+    visible = repository.visible_audit_seqs(session, principal, [p.seq for p in problems])
+    shown = [AuditProblem(seq=p.seq, problem=p.problem) for p in problems if p.seq in visible]
+    if len(shown) < len(problems):
+        shown.append(AuditProblem(seq=None, problem=HIDDEN_PROBLEM))
     return AuditReport(
-        entries=report.entries,
-        ok=report.ok,
-        problems=[AuditProblem(seq=p.seq, problem=p.problem) for p in report.problems],
+        entries=repository.audit_count(session, principal), ok=not problems, problems=shown
     )
+
+
+def checkpoint_audit(principal: Principal, session: Session, *, clock: Clock) -> Checkpoint | None:
+    """The head of the audit chain now, to be kept outside the database; None while empty."""
+    policy.require(principal, policy.may_read_audit(principal), "checkpoint the audit log")
+    return checkpoint(session, clock=clock)
 
 
 def list_audit(
     principal: Principal, session: Session, *, limit: int = 100, action: str | None = None
 ) -> list[AuditEntryRead]:
-    """The newest entries first; ``action`` matches exactly or as a dotted prefix."""
+    """The newest entries the caller may read first (``policy.AuditPolicy``: the node
+    operator all; an admin those about their own agency within their clearance); ``action``
+    matches exactly or as a dotted prefix."""
     policy.require(principal, policy.may_read_audit(principal), "read the audit log")
     if not 1 <= limit <= MAX_AUDIT_LIMIT:
         raise InvalidInput(f"limit: 1 to {MAX_AUDIT_LIMIT}", field="limit", value=limit)
-    entries = repository.audit_entries(session, limit=limit, action=action)
+    entries = repository.audit_entries(session, principal, limit=limit, action=action)
     return [AuditEntryRead.model_validate(e) for e in entries]
 
 

@@ -7,11 +7,12 @@ They act as the node operator (``cli:<os user>`` in the audit log).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from taawun.access import service
+from taawun.access import checkpoints, service
 from taawun.access.schemas import UserCreate
 from taawun.cli._context import operator, unit_of_work
 from taawun.cli._output import Format, emit, err_console
@@ -19,6 +20,7 @@ from taawun.core.clock import SystemClock
 from taawun.core.errors import AuditChainBroken, InvalidInput
 from taawun.core.ids import RandomIds
 from taawun.core.principal import Clearance, Role
+from taawun.core.settings import Settings
 from taawun.registry.resolver import resolve_state
 
 agency_app = typer.Typer(help="Agencies: a state's participating bodies.", no_args_is_help=True)
@@ -128,24 +130,67 @@ def user_revoke(token_id: Annotated[int, typer.Argument(help="the token's id")])
 
 
 @audit_app.command("verify")
-def audit_verify(fmt: FormatOpt = Format.TABLE) -> None:
-    """Check the hash chain; names every edited or deleted entry. Exit code 8 when broken."""
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="checkpoints (`taawun audit checkpoint`): each must still be in the chain",
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Check the hash chain; names every edited or deleted entry. Exit code 8 when broken.
+
+    With --checkpoint, also every checkpointed entry: one missing (the log was cut) or
+    changed (the log was rewritten and hashed again) breaks it too."""
+    taken = [] if checkpoint is None else checkpoints.read_checkpoints(checkpoint)
     with unit_of_work() as session:
-        report = service.verify_audit(operator(), session)
+        report = service.verify_audit(operator(), session, checkpoints=taken)
     if report.ok:
         if fmt is Format.TABLE:
-            typer.echo(f"audit log intact: {report.entries} entries verified")
+            line = f"audit log intact: {report.entries} entries verified"
+            if checkpoint is not None:
+                line += (
+                    f", {len(taken)} checkpoints found unchanged "
+                    f"(the last at entry {max(c.seq for c in taken)})"
+                    if taken
+                    else f", but {checkpoint} holds no checkpoint"
+                )
+            typer.echo(line)
         else:
             emit(fmt, document=report, rows=[], columns=["seq", "problem"])
         return
     rows = [p.model_dump() for p in report.problems]
     if fmt is Format.TABLE:
+        against = "" if checkpoint is None else f" and {len(taken)} checkpoint(s)"
         err_console.print(
             f"[bold red]audit log broken[/bold red]: {len(rows)} problem(s) "
-            f"in {report.entries} entries"
+            f"in {report.entries} entries{against}"
         )
     emit(fmt, document=report, rows=rows, columns=["seq", "problem"], title="Audit problems")
     raise typer.Exit(AuditChainBroken.exit_code)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="the file to append to (default: TAAWUN_AUDIT_CHECKPOINT)"),
+    ] = None,
+) -> None:
+    """Append the head of the audit chain (seq, hash, time) to a file, as one JSON line;
+    prints the line. Keep the file off the node: `audit verify --checkpoint` checks it."""
+    path = to or Settings.from_env().audit_checkpoint
+    if path is None:
+        raise InvalidInput("checkpoint: give --to PATH or set TAAWUN_AUDIT_CHECKPOINT", field="to")
+    with unit_of_work() as session:
+        taken = service.checkpoint_audit(operator(), session, clock=SystemClock())
+    if taken is None:
+        err_console.print("the audit log is empty: nothing to checkpoint")
+        return
+    checkpoints.append_checkpoint(path, taken)
+    sys.stdout.write(taken.line().decode())
 
 
 @audit_app.command("list")

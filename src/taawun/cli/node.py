@@ -63,12 +63,31 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs)."""
+    """Serve the REST API (OpenAPI at /docs); with ``TAAWUN_AUDIT_CHECKPOINT`` set, write the
+    audit chain's head there at start, every ``TAAWUN_AUDIT_CHECKPOINT_EVERY`` seconds, and
+    at the end."""
     import uvicorn
 
+    from taawun.access.checkpoints import periodic
     from taawun.cli._context import engine
+    from taawun.core.clock import SystemClock
+    from taawun.core.settings import Settings
+    from taawun.storage.engine import make_sessionmaker
     from taawun.web.app import create_app
 
-    app = create_app(engine=engine())
+    settings = Settings.from_env()
+    built = engine(settings)
+    app = create_app(settings=settings, engine=built)
     console.print(f"taawun serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if settings.audit_checkpoint is not None:
+        console.print(
+            f"audit checkpoints to {settings.audit_checkpoint}, "
+            f"every {settings.audit_checkpoint_every} s"
+        )
+    with periodic(
+        make_sessionmaker(built),
+        settings.audit_checkpoint,
+        every=settings.audit_checkpoint_every,
+        clock=SystemClock(),
+    ):
+        uvicorn.run(app, host=host, port=port, log_level="info")

@@ -108,9 +108,33 @@ class DataFileError(TaawunError):
         self.problem = problem
 
 
+class Unavailable(TaawunError):
+    """The node cannot do this now (a store it needs is not answering); try again later."""
+
+    code = "unavailable"
+    http_status = 503
+    exit_code = 10
+
+
 class AuditChainBroken(TaawunError):
     """The audit log does not verify."""
 
     code = "audit_broken"
     http_status = 500
     exit_code = 8
+
+
+class TooManyRequests(TaawunError):
+    """Too many attempts (failed sign-ins) in a while; ``retry_after`` says how many seconds
+    to wait (HTTP 429, with a ``Retry-After`` header)."""
+
+    code = "too_many_requests"
+    http_status = 429
+    exit_code = 11
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "retry_after": self.retry_after}

@@ -53,25 +53,34 @@ def audit_reads(
         }
         for seq, stix_id, version_us, _, owner_state in sensitive
     ]
-    with session.begin_nested():
-        audit.record(
-            session,
-            principal=principal,
-            action="intel.read",
-            target_type="intel",
-            detail={"via": how, "objects": reads},
-            clock=clock,
-        )
+    audit.record_soon(
+        session,
+        wait=True,  # classified material is answered only once its reading is recorded
+        principal=principal,
+        action="intel.read",
+        target_type="intel",
+        detail={"via": how, "objects": reads},
+        clock=clock,
+        clearance=max(r[3] for r in sensitive),  # the entry names what was read
+    )
 
 
 def refused(principal: Principal, session: Session, stix_id: str, clock: Clock) -> None:
-    with session.begin_nested():
-        audit.record(
-            session,
-            principal=principal,
-            action="intel.read_refused",
-            target_type="intel",
-            target_id=stix_id[:80],
-            clock=clock,
-        )
+    """Record the refusal and answer 404, as for an id that does not exist."""
+    record_refusal(principal, session, stix_id, clock)
     raise NotFound(f"id: no object {stix_id!r}", field="id", value=stix_id)
+
+
+def record_refusal(principal: Principal, session: Session, stix_id: str, clock: Clock) -> None:
+    """Record a refused read (an id that is missing or hidden: the entry does not say
+    which), without waiting for it to be written: a refused read stays a read, and must
+    neither wait for the write lock nor fail on it."""
+    audit.record_soon(
+        session,
+        wait=False,
+        principal=principal,
+        action="intel.read_refused",
+        target_type="intel",
+        target_id=stix_id[:80],
+        clock=clock,
+    )

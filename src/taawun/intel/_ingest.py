@@ -16,10 +16,12 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from taawun.core.errors import TaawunError
+from taawun.core.errors import InvalidInput, TaawunError
 from taawun.core.principal import Clearance, Principal
 from taawun.intel import repository
 from taawun.intel._release import ReleaseChecker
+from taawun.intel._stix_limits import MAX_OBJECTS, MAX_PATTERN_PARSING
+from taawun.intel._stix_pattern import parse_budget
 from taawun.intel.markings import (
     EXTENSION_ID,
     TLP2_IDS,
@@ -41,6 +43,7 @@ REF_PROPERTIES = (
     "observed_data_refs",
 )
 NOT_OWNER = "id: this id belongs to another agency's object; only its owner adds versions"
+_ECHO = 300  # characters of an id or version an outcome repeats (a STIX id has at most 288)
 
 
 @dataclass(slots=True)
@@ -96,7 +99,11 @@ def _refs(obj: Mapping[str, Any]) -> list[str]:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    """An object's ``id`` or version as its outcome names it: a string of any length may
+    come, and an outcome must stay small (the object is refused for its length)."""
+    if not isinstance(value, str):
+        return None
+    return value if len(value) <= _ECHO else value[: _ECHO - 1] + "…"
 
 
 def stage(
@@ -105,43 +112,72 @@ def stage(
     defaults: MarkingDefaults,
     collection_agreement: int | None,
 ) -> Submission:
-    """Judge every object; nothing is written."""
-    sub = Submission()
-    for index, obj in enumerate(objects):
-        if not isinstance(obj, Mapping):
-            sub.outcomes.append(
-                ObjectOutcome(
-                    index=index, id=None, version=None, ok=False, reasons=["not a JSON object"]
-                )
-            )
-            continue
-        outcome = ObjectOutcome(
-            index=index,
-            id=_text(obj.get("id")),
-            version=_text(obj.get("modified") or obj.get("created")),
-            ok=True,
+    """Judge every object, each on its own; nothing is written.
+
+    Bounded: a submission of more than ``MAX_OBJECTS`` objects is refused whole
+    (``InvalidInput``: even an outcome each would cost without bound), each object is held
+    to the limits of ``_stix_limits``, and their patterns share one ``MAX_PATTERN_PARSING``
+    budget of the reference parser."""
+    if len(objects) > MAX_OBJECTS:
+        raise InvalidInput(
+            f"objects: {len(objects):,} objects; a submission may carry at most "
+            f"{MAX_OBJECTS:,} (limit MAX_OBJECTS): send them in several",
+            field="objects",
         )
-        reasons = validate_object(obj)
-        if not reasons:
-            try:
-                marks = read_marks(checker, obj, defaults, collection_agreement)
-                release_ids = checker.check_release(marks)
-                staged = Staged(
-                    index,
-                    dict(obj),
-                    marks,
-                    release_ids,
-                    checker.check_recipients(marks),
-                    int(checker.ceiling(release_ids)),
-                )
-            except TaawunError as exc:
-                reasons = [exc.message]
-        if reasons:
-            outcome = outcome.model_copy(update={"ok": False, "reasons": reasons})
-        else:
-            sub.staged.append(staged)
-        sub.outcomes.append(outcome)
+    sub = Submission()
+    with parse_budget(MAX_PATTERN_PARSING):
+        for index, obj in enumerate(objects):
+            outcome = _judge(
+                checker,
+                sub,
+                obj,
+                index=index,
+                defaults=defaults,
+                collection_agreement=collection_agreement,
+            )
+            sub.outcomes.append(outcome)
     return sub
+
+
+def _judge(
+    checker: ReleaseChecker,
+    sub: Submission,
+    obj: object,
+    *,
+    index: int,
+    defaults: MarkingDefaults,
+    collection_agreement: int | None,
+) -> ObjectOutcome:
+    """One object's outcome; when it is accepted, it is added to ``sub.staged``."""
+    if not isinstance(obj, Mapping):
+        return ObjectOutcome(
+            index=index, id=None, version=None, ok=False, reasons=["not a JSON object"]
+        )
+    outcome = ObjectOutcome(
+        index=index,
+        id=_text(obj.get("id")),
+        version=_text(obj.get("modified") or obj.get("created")),
+        ok=True,
+    )
+    reasons = validate_object(obj)
+    if not reasons:
+        try:
+            marks = read_marks(checker, obj, defaults, collection_agreement)
+            release_ids = checker.check_release(marks)
+            staged = Staged(
+                index,
+                dict(obj),
+                marks,
+                release_ids,
+                checker.check_recipients(marks),
+                int(checker.ceiling(release_ids)),
+            )
+        except TaawunError as exc:
+            reasons = [exc.message]
+    if reasons:
+        return outcome.model_copy(update={"ok": False, "reasons": reasons})
+    sub.staged.append(staged)
+    return outcome
 
 
 def read_marks(

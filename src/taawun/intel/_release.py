@@ -15,7 +15,7 @@ from taawun.core.principal import Clearance, Principal
 from taawun.intel.collections import agreement_for_collection
 from taawun.intel.markings import Markings, Tlp
 from taawun.registry import service as registry
-from taawun.registry.policy import SHARING_DOMAIN
+from taawun.registry.policy import SHARING_DOMAIN, is_in_force_on, spell_covers_day
 from taawun.registry.schemas import AgreementRead
 
 
@@ -72,8 +72,7 @@ class ReleaseChecker:
         name = f"agreement {agreement.id} ({agreement.title})"
         mine = any(
             p.state.id == self.principal.state_id
-            and (p.entered is None or p.entered <= self.day)
-            and (p.exited is None or p.exited >= self.day)
+            and spell_covers_day(p.entered, p.exited, self.day)
             for p in agreement.party_spells
         )
         if not mine:
@@ -88,13 +87,7 @@ class ReleaseChecker:
                 field="release_to",
                 value=agreement.id,
             )
-        in_force = (
-            agreement.status == "in_force"
-            and agreement.in_force is not None
-            and agreement.in_force <= self.day
-            and (agreement.ended is None or agreement.ended >= self.day)
-        )
-        if not in_force:
+        if not is_in_force_on(agreement, self.day):
             raise InvalidInput(
                 f"release_to: {name} is not in force ({agreement.status})",
                 field="release_to",

@@ -11,15 +11,28 @@ indicators carry one of a few simple shapes::
 everything it matches is a sentence of the §9 grammar, a claim the agreement
 tests check against the reference) and hands everything else to
 ``stix2patterns.validator.run_validator``, whose first message it returns.
+
+What a pattern may cost is bounded (``_stix_limits``): one longer than
+``MAX_PATTERN_LENGTH`` is refused before any parsing; within ``parse_budget`` (one
+submission) the patterns handed to the reference parser may total
+``MAX_PATTERN_PARSING`` characters, and those past it are refused; one whose parentheses
+and brackets nest deeper than ``MAX_DEPTH`` is refused before parsing, and should the
+parser still run out of recursion, that is the pattern's reason instead of an exception.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 
 from stix2patterns.v21.object_validator import HASHES_REGEX
 from stix2patterns.validator import run_validator
+
+from taawun.intel._stix_limits import MAX_DEPTH, MAX_PATTERN_LENGTH, pattern_too_long
 
 # Words the §9 lexer reads as keywords or literals, in any case; never identifiers here.
 _KEYWORD = (
@@ -35,6 +48,29 @@ _COMPARISON = rf"{_TYPE}:{_PATH} ?!?= ?(?:{_STRING}|{_INTEGER})"
 _OBSERVATION = rf"\[{_COMPARISON}(?: (?:AND|OR) {_COMPARISON})*\]"
 _SIMPLE = re.compile(rf"{_OBSERVATION}(?: (?:AND|OR|FOLLOWEDBY) {_OBSERVATION})*\Z")
 _HASH_COMPARISON = re.compile(rf"{_TYPE}:({_PATH}) ?!?= ?({_STRING}|{_INTEGER})")
+_LITERAL = re.compile(_STRING)  # the quoted part of every literal: 'x', t'...', h'...', b'...'
+_GROUPING = re.compile(r"[()\[\]]")
+TOO_DEEP = "nested too deeply for the STIX patterning parser (§9)"
+
+
+@dataclass(slots=True)
+class _Budget:
+    left: int
+    limit: int
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("pattern_parse_budget", default=None)
+
+
+@contextmanager
+def parse_budget(characters: int) -> Iterator[None]:
+    """Within the block, the patterns handed to the reference parser may total
+    ``characters``; each one past that is refused (one submission's share of the time)."""
+    token = _budget.set(_Budget(characters, characters))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 def _hashes_ok(pattern: str) -> bool:
@@ -52,12 +88,53 @@ def _hashes_ok(pattern: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _reference_errors(pattern: str, version: str) -> tuple[str, ...]:
-    return tuple(str(error) for error in run_validator(pattern, version))
+    try:
+        return tuple(str(error) for error in run_validator(pattern, version))
+    except RecursionError:  # the ANTLR parser recurses once or more per parenthesis
+        return (TOO_DEEP,)
+
+
+def _nesting(pattern: str) -> int:
+    """How deep the pattern's parentheses and observation brackets nest, literals aside."""
+    depth = deepest = 0
+    for mark in _GROUPING.findall(_LITERAL.sub("''", pattern)):
+        if mark in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _over_budget(pattern: str) -> str | None:
+    budget = _budget.get()
+    if budget is None:
+        return None
+    if len(pattern) > budget.left:
+        return (
+            f"this submission's patterns that need the full §9 parser already total "
+            f"{budget.limit - budget.left:,} characters, and this one's {len(pattern):,} "
+            f"would pass the {budget.limit:,} allowed (limit MAX_PATTERN_PARSING); "
+            "send it in another submission"
+        )
+    budget.left -= len(pattern)
+    return None
 
 
 def pattern_errors(pattern: str, version: str = "2.1") -> tuple[str, ...]:
     """The reference's error messages for ``pattern`` (empty when valid)."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return (pattern_too_long(len(pattern)),)
     simple = version == "2.1" and _SIMPLE.match(pattern) is not None
     if simple and ("hashes" not in pattern or _hashes_ok(pattern)):
         return ()
+    deepest = _nesting(pattern)
+    if deepest > MAX_DEPTH:
+        return (
+            f"parentheses and brackets nested {deepest} deep; a pattern may nest at most "
+            f"{MAX_DEPTH} (limit MAX_DEPTH)",
+        )
+    refused = _over_budget(pattern)
+    if refused is not None:
+        return (refused,)
     return _reference_errors(pattern, version)

@@ -11,10 +11,14 @@ import uuid
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import iterate_in_threadpool
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
+from taawun.core.error_body import COMMON, error_responses
 from taawun.intel import changes, service
 from taawun.intel.markings import (
     EXTENSION_DEFINITION,
@@ -31,8 +35,9 @@ from taawun.intel.schemas import (
     ShareReport,
     ShareRequest,
 )
+from taawun.storage.deferred import attach
 
-router = APIRouter(prefix="/api/v1/intel", tags=["intel"])
+router = APIRouter(prefix="/api/v1/intel", tags=["intel"], responses=error_responses(*COMMON))
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 STIX_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -50,7 +55,7 @@ class DeleteRead(BaseModel):
     versions_deleted: int
 
 
-@router.post("/share")
+@router.post("/share", responses=error_responses(400))
 def share(
     data: ShareRequest, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> ShareReport:
@@ -97,17 +102,34 @@ def list_intel(
 
 @router.get("/export", response_class=Response, responses=STIX_RESPONSE)
 def export(
+    request: Request,
     principal: PrincipalDep,
     session: SessionDep,
     clock: ClockDep,
     types: Types = None,
     agreement: Annotated[str | None, Query(description="id or 'ATOP 4965'")] = None,
-) -> Response:
-    """A STIX 2.1 bundle of the newest version of everything you may read."""
-    body = service.export_bundle(
-        principal, session, types=types or (), agreement=agreement, clock=clock
-    )
-    return Response(content=body, media_type=STIX_MEDIA_TYPE)
+) -> StreamingResponse:
+    """A STIX 2.1 bundle of the newest version of everything you may read, streamed.
+
+    What is refused (the caller, a hidden agreement) is refused before the first byte. The
+    bundle is then sent a page at a time (``service.export_chunks``), so memory does not grow
+    with the answer. The request's session is committed and closed when this returns, before
+    the body is sent: each page is read in a transaction of its own, in a worker thread, as
+    the same principal, and its reads of CONFIDENTIAL and above are recorded (by the
+    deferred writer: a read never writes) before the page is sent."""
+    query = service.export_query(principal, session, types=types or (), agreement=agreement)
+    sessions: sessionmaker[Session] = request.app.state.sessionmaker
+    deferred = request.app.state.deferred
+
+    def page(after: int | None) -> service.RawPage:
+        with sessions() as page_session, page_session.begin():
+            attach(page_session, deferred, writes=False)  # its audit, like any read's
+            return service.export_page(
+                principal, page_session, query=query, after=after, clock=clock
+            )
+
+    chunks = iterate_in_threadpool(service.export_chunks(query, page))
+    return StreamingResponse(chunks, media_type=STIX_MEDIA_TYPE)
 
 
 @router.get("/definitions", response_class=Response, responses=STIX_RESPONSE)
@@ -144,7 +166,7 @@ def revoke(
     return changes.revoke(principal, session, stix_id=stix_id, clock=clock)
 
 
-@router.put("/{stix_id}/release")
+@router.put("/{stix_id}/release", responses=error_responses(400))
 def change_release(
     stix_id: str,
     data: ReleaseChange,

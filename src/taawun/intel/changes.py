@@ -62,6 +62,9 @@ def share(
 ) -> ShareReport:
     """Store what is valid and permitted; each bad object fails alone with its reasons.
 
+    What judging may cost is bounded (``_stix_limits``, README "Limits on what is shared"):
+    an object over a limit fails with a reason naming it; a submission of more than
+    ``MAX_OBJECTS`` objects is refused whole (``InvalidInput``) and nothing is written.
     Objects posted to an agreement's collection are released under that agreement
     besides whatever they carry. Re-sending an identical version is not a failure.
     """
@@ -81,6 +84,7 @@ def share(
             after={"stored": [f"{r['stix_id']}@{format_us(r['version_us'])}" for r in sub.stored]},
             detail={"failed": [o.id for o in sub.outcomes if not o.ok]},
             clock=clock,
+            clearance=max((int(r["classification"]) for r in sub.stored), default=0),
         )
     added = [r["added_us"] for r in sub.stored]
     return ShareReport(
@@ -158,6 +162,7 @@ def change_release(
             before={"release_to": before},
             after={"release_to": ids},
             clock=clock,
+            clearance=latest.classification,
         )
     return ReleaseRead(
         id=stix_id, version=format_us(latest.version_us), release_to=ids, changed_at=clock.now()
@@ -170,6 +175,7 @@ def delete(
     """Delete every version of an object (TAXII 2.1 §5.7); owner only."""
     require_writer(principal)
     clock = clock or SystemClock()
+    owned = repository.owned_versions(session, principal, stix_id)
     with session.begin_nested():
         n = repository.delete_object(session, principal, stix_id)
         if n == 0:
@@ -182,5 +188,6 @@ def delete(
             target_id=stix_id,
             detail={"versions": n},
             clock=clock,
+            clearance=max((v.classification for v in owned), default=0),
         )
     return n

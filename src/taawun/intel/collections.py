@@ -12,8 +12,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from taawun.core.integers import INT32_MAX, bounded_int
 from taawun.core.principal import Principal
 from taawun.registry import service as registry
+from taawun.registry.policy import SHARING_DOMAIN, is_in_force_on
 from taawun.registry.schemas import AgreementSummary
 
 NAMESPACE = uuid.UUID("1b0d0f3e-6a55-4b6f-8e43-3c1d5f6a9b21")
@@ -53,12 +55,6 @@ def _own(agency_id: int) -> Collection:
 
 
 def _of_agreement(agreement: AgreementSummary, day: date) -> Collection:
-    in_force = (
-        agreement.status == "in_force"
-        and agreement.in_force is not None
-        and agreement.in_force <= day
-        and (agreement.ended is None or agreement.ended >= day)
-    )
     return Collection(
         id=agreement_collection_id(agreement.id),
         title=agreement.title,
@@ -66,8 +62,8 @@ def _of_agreement(agreement: AgreementSummary, day: date) -> Collection:
         alias=f"agreement-{agreement.id}",
         agreement_id=agreement.id,
         agency_id=None,
-        in_force=in_force,
-        sharing="intelligence_sharing" in agreement.domains,
+        in_force=is_in_force_on(agreement, day),
+        sharing=SHARING_DOMAIN in agreement.domains,
     )
 
 
@@ -98,8 +94,8 @@ def collection_by_ref(
 
 
 def _agreement_id(principal: Principal, session: Session, ref: str) -> int | None:
-    if ref.startswith("agreement-") and ref[len("agreement-") :].isdigit():
-        return int(ref[len("agreement-") :])
+    if ref.startswith("agreement-"):
+        return bounded_int(ref.removeprefix("agreement-"), maximum=INT32_MAX)
     try:
         uuid.UUID(ref)
     except ValueError:

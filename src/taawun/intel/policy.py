@@ -43,7 +43,12 @@ from taawun.access.restrict import Action
 from taawun.core.principal import Principal
 from taawun.intel.markings import Tlp
 from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease
-from taawun.registry.policy import SHARING_DOMAIN, sharing_grant
+from taawun.registry.policy import (
+    SHARING_DOMAIN,
+    is_in_force_on,
+    sharing_grant,
+    spell_covers_day,
+)
 
 
 def release_grants(principal_state: int, day: date) -> ColumnElement[bool]:
@@ -224,17 +229,12 @@ class AgreementFacts:
 
     def party_at(self, state: int, day: date) -> bool:
         return any(
-            s == state and (entered is None or entered <= day) and (exited is None or exited >= day)
+            s == state and spell_covers_day(entered, exited, day)
             for s, entered, exited in self.parties
         )
 
     def in_force_at(self, day: date) -> bool:
-        return (
-            self.status == "in_force"
-            and self.in_force is not None
-            and self.in_force <= day
-            and (self.ended is None or self.ended >= day)
-        )
+        return is_in_force_on(self, day)
 
 
 @dataclass(frozen=True, slots=True)

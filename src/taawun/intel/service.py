@@ -8,7 +8,7 @@ allowed them; every write is audited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ from taawun.intel.times import format_us, parse_us
 from taawun.registry import service as registry
 
 MAX_LIMIT = 10_000
+EXPORT_PAGE = 1000  # objects an export reads, holds and sends at a time
 SUMMARY_COLUMNS = (
     "seq",
     "stix_id",
@@ -289,6 +290,94 @@ def show(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ExportQuery:
+    """What an export reads: settled, and refused if it must be, before its first byte."""
+
+    scope: Scope
+    types: tuple[str, ...]
+    bundle_id: str
+
+
+def export_query(
+    principal: Principal,
+    session: Session,
+    *,
+    types: Sequence[str] = (),
+    agreement: str | None = None,
+    ids: IdFactory | None = None,
+) -> ExportQuery:
+    """Check the caller and the agreement (``NotFound`` if hidden) and name the bundle."""
+    require_member(principal)
+    agreement_id = (
+        registry.get_agreement(principal, session, ref=agreement).id if agreement else None
+    )
+    return ExportQuery(
+        scope=Scope(agreement_id=agreement_id),
+        types=tuple(types),
+        bundle_id=f"bundle--{(ids or RandomIds()).uuid()}",
+    )
+
+
+def export_page(
+    principal: Principal,
+    session: Session,
+    *,
+    query: ExportQuery,
+    after: int | None,
+    clock: Clock,
+) -> RawPage:
+    """The next ``EXPORT_PAGE`` objects of an export, added after ``after`` (µs), read
+    through the release policy; its reads of CONFIDENTIAL and above are audited in
+    ``session``, which the caller commits before the page is sent."""
+    return raw_page(
+        principal,
+        session,
+        scope=query.scope,
+        filters=Filters(added_after_us=after, types=query.types),
+        limit=EXPORT_PAGE,
+        clock=clock,
+        how="export",
+    )
+
+
+def _levels_used(objects: bytes, known: set[Tlp]) -> set[Tlp]:
+    """The TLP levels the comma-joined ``objects`` mark in ``object_marking_refs``. The page
+    is parsed only if a marking definition of a level not yet ``known`` occurs in it."""
+    if all(level in known or ref.encode() not in objects for ref, level in TLP_BY_ID.items()):
+        return set()
+    return {
+        TLP_BY_ID[ref]
+        for obj in orjson.loads(b"[" + objects + b"]")
+        for ref in obj.get("object_marking_refs", ())
+        if ref in TLP_BY_ID
+    }
+
+
+def export_chunks(query: ExportQuery, pages: Callable[[int | None], RawPage]) -> Iterator[bytes]:
+    """A STIX 2.1 bundle (§8) in pieces, one page of objects at a time, so that memory does
+    not grow with the answer: ``{"type":"bundle","id":...,"objects":[``, each page that
+    ``pages(after)`` gives (keyset paging on ``date_added``), then the TLP marking
+    definitions the objects reference (§7.2.1), the node's identity and its extension
+    definition (§7.3), and ``]}``. Definitions last: they are known once every object is."""
+    yield orjson.dumps({"type": "bundle", "id": query.bundle_id})[:-1] + b',"objects":['
+    used: set[Tlp] = set()
+    comma = b""
+    after: int | None = None
+    while True:
+        page = pages(after)
+        if page.count:
+            yield comma + page.objects
+            comma = b","
+            used |= _levels_used(page.objects, used)
+        if not page.more or page.last_added is None:
+            break
+        after = page.last_added
+    extras = [orjson.dumps(tlp_marking_definition(t)) for t in sorted(used)]
+    extras += [orjson.dumps(NODE_IDENTITY_OBJECT), orjson.dumps(EXTENSION_DEFINITION)]
+    yield comma + b",".join(extras) + b"]}"
+
+
 def export_bundle(
     principal: Principal,
     session: Session,
@@ -299,37 +388,12 @@ def export_bundle(
     ids: IdFactory | None = None,
 ) -> bytes:
     """A STIX 2.1 bundle of the newest version of everything the principal may read, with the
-    TLP marking definitions it references and the node's extension definition."""
-    require_member(principal)
+    TLP marking definitions it references and the node's extension definition, read in
+    ``session`` (the REST API streams the same chunks instead: ``export_chunks``)."""
     clock = clock or SystemClock()
-    agreement_id = (
-        registry.get_agreement(principal, session, ref=agreement).id if agreement else None
-    )
-    chunks: list[bytes] = []
-    after: int | None = None
-    while True:
-        page = raw_page(
-            principal,
-            session,
-            scope=Scope(agreement_id=agreement_id),
-            filters=Filters(added_after_us=after, types=tuple(types)),
-            limit=5000,
-            clock=clock,
-            how="export",
-        )
-        if page.count:
-            chunks.append(page.objects)
-        if not page.more or page.last_added is None:
-            break
-        after = page.last_added
-    used = {
-        TLP_BY_ID[ref]
-        for chunk in chunks
-        for obj in orjson.loads(b"[" + chunk + b"]")
-        for ref in obj.get("object_marking_refs", ())
-        if ref in TLP_BY_ID
-    }
-    extras = [orjson.dumps(tlp_marking_definition(t)) for t in sorted(used)]
-    extras += [orjson.dumps(NODE_IDENTITY_OBJECT), orjson.dumps(EXTENSION_DEFINITION)]
-    head = orjson.dumps({"type": "bundle", "id": f"bundle--{(ids or RandomIds()).uuid()}"})[:-1]
-    return head + b',"objects":[' + b",".join(extras + chunks) + b"]}"
+    query = export_query(principal, session, types=types, agreement=agreement, ids=ids)
+
+    def page(after: int | None) -> RawPage:
+        return export_page(principal, session, query=query, after=after, clock=clock)
+
+    return b"".join(export_chunks(query, page))

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from taawun.core.errors import InvalidInput
+from taawun.core.integers import is_ascii_digits
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -77,7 +78,7 @@ def _parse_general(text: str, field: str) -> int:
             f"{field}: {text!r} is not a UTC timestamp ending in Z", field=field, value=text
         )
     head, dot, frac = value[:-1].partition(".")
-    if dot and not frac.isdigit():
+    if dot and not is_ascii_digits(frac):
         raise InvalidInput(f"{field}: {text!r} has a malformed fraction", field=field, value=text)
     try:
         whole = datetime.fromisoformat(head).replace(tzinfo=UTC)

@@ -15,6 +15,10 @@ JSON lacks, while taawun stores and re-serves the JSON as received:
 - ``modified`` must not precede ``created`` (§3.2) and ``confidence`` is
   0-100 (§3.2); the reference checks neither.
 
+What one object may cost is bounded before it is parsed (``_stix_limits``: length of
+strings and of a STIX pattern, nesting depth, size as JSON), and a reason quoting a
+refused value is cut to ``MAX_REASON_LENGTH``.
+
 Custom content follows ``allow_custom=False``: unknown object types, unknown
 properties and unknown extensions are refused, except what STIX 2.1 §7.3
 extension definitions make legal (new object types, top-level properties).
@@ -31,6 +35,7 @@ import stix2
 from taawun.core.errors import InvalidInput
 from taawun.intel import _stix_constraints
 from taawun.intel._stix_checks import Reasons, timestamp_key
+from taawun.intel._stix_limits import capped, limit_reasons
 from taawun.intel._stix_schema import (
     ObjectSpec,
     check_properties,
@@ -123,13 +128,25 @@ def _selectors_resolve(obj: Mapping[str, object], reasons: Reasons) -> bool:
     return True
 
 
-def validate_object(obj: Mapping[str, object]) -> list[str]:  # noqa: PLR0911 - early verdicts
+def validate_object(obj: Mapping[str, object]) -> list[str]:
     """Reasons why ``obj`` is not a valid STIX 2.1 object; empty when it is.
 
-    Each reason reads ``"<property path>: <problem>"``.
+    Each reason reads ``"<property path>: <problem>"``, at most ``MAX_REASON_LENGTH``
+    characters. The limits on what one object may cost (``_stix_limits``) are checked
+    first, before anything is parsed; this never raises on what JSON can hold.
     """
     if not isinstance(obj, Mapping):
         return ["(object): must be a JSON object"]
+    reasons = limit_reasons(obj)
+    if not reasons:
+        try:
+            reasons = _judge(obj)
+        except RecursionError:  # a safety net: the limits keep every parser shallow
+            reasons = ["(object): nested too deeply to be judged"]
+    return [capped(reason) for reason in reasons]
+
+
+def _judge(obj: Mapping[str, object]) -> list[str]:
     type_name = obj.get("type")
     if type_name is None:
         return ["type: required"]

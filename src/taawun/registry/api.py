@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
+from taawun.core.error_body import COMMON, error_responses
+from taawun.core.integers import INT32_MAX
 from taawun.registry import changes, service
 from taawun.registry.schemas import (
     AgreementCreate,
@@ -28,7 +30,7 @@ from taawun.registry.schemas import (
     StateRead,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["registry"])
+router = APIRouter(prefix="/api/v1", tags=["registry"], responses=error_responses(*COMMON))
 
 When = Annotated[
     str | None, Query(description="a year (2018) or a date (2018-06-30); default today")
@@ -97,7 +99,7 @@ def list_agreements(
     status: str | None = None,
     source: str | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> Page[AgreementSummary]:
     return service.list_agreements(
         principal,
@@ -120,14 +122,14 @@ def get_agreement(ref: str, principal: PrincipalDep, session: SessionDep) -> Agr
     return service.get_agreement(principal, session, ref=ref)
 
 
-@router.post("/agreements", status_code=201)
+@router.post("/agreements", status_code=201, responses=error_responses(400, 409))
 def record_agreement(
     data: AgreementCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> AgreementRead:
     return changes.record_agreement(principal, session, data=data, clock=clock)
 
 
-@router.patch("/agreements/{ref}")
+@router.patch("/agreements/{ref}", responses=error_responses(400))
 def amend_agreement(
     ref: str, data: AgreementUpdate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> AgreementRead:
@@ -147,7 +149,11 @@ def _transition(verb: str, change: Callable[..., AgreementRead]) -> None:
         return change(principal, session, ref=ref, on=body.on if body else None, clock=clock)
 
     route.__doc__ = change.__doc__
-    router.post(f"/agreements/{{ref}}/{verb}", name=f"{verb}_agreement")(route)
+    router.post(
+        f"/agreements/{{ref}}/{verb}",
+        name=f"{verb}_agreement",
+        responses=error_responses(400, 409),
+    )(route)
 
 
 _transition("suspend", changes.suspend_agreement)
@@ -155,16 +161,16 @@ _transition("resume", changes.resume_agreement)
 _transition("terminate", changes.terminate_agreement)
 
 
-@router.post("/memberships", status_code=201)
+@router.post("/memberships", status_code=201, responses=error_responses(400, 409))
 def record_membership(
     data: MembershipCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> MembershipRead:
     return changes.record_membership(principal, session, data=data, clock=clock)
 
 
-@router.patch("/memberships/{membership_id}")
+@router.patch("/memberships/{membership_id}", responses=error_responses(400))
 def amend_membership(
-    membership_id: int,
+    membership_id: Annotated[int, Path(ge=1, le=INT32_MAX)],
     data: MembershipUpdate,
     principal: PrincipalDep,
     session: SessionDep,

@@ -84,11 +84,13 @@ def record_agreement(
             field="title",
             value=data.title,
         )
+    ids = ids or RandomIds()
     with session.begin_nested():
         agreement = Agreement(
+            id=_new_agreement_id(session, ids),
             title=data.title,
             source=USER_SOURCE,
-            source_id=str((ids or RandomIds()).uuid()),
+            source_id=str(ids.uuid()),
             signed=data.signed,
             in_force=data.in_force,
             status=status,
@@ -120,6 +122,20 @@ def record_agreement(
             clock=clock,
         )
     return AgreementRead.model_validate(after)
+
+
+# Ids of agreements recorded on the node are drawn at random from this range (imported ones
+# are numbered from 1 as they are loaded, far below it): consecutive ids would tell a user
+# who records one that an agreement they may not see was recorded just before (a gap),
+# where a random id says nothing about its neighbours.
+RECORDED_IDS = range(1_000_000, 2**31 - 1)
+
+
+def _new_agreement_id(session: Session, ids: IdFactory) -> int:
+    while True:  # a collision is a chance of about one in two thousand million per agreement
+        candidate = RECORDED_IDS.start + ids.uuid().int % len(RECORDED_IDS)
+        if not repository.agreement_id_taken(session, candidate):
+            return candidate
 
 
 def amend_agreement(

@@ -6,21 +6,39 @@ users whose agency's state is one of its parties, in every query: the rule is
 a SQL criterion applied by ``access.restrict`` in ``registry/repository.py``,
 so lists, counts, dyads, partners and profiles all obey it. Changing an
 agreement needs an admin who can see it, or a liaison of a party state.
+
+It also holds the registry's definitions that other rules are built on, each written once
+(as a SQL builder, with a plain-Python twin where Python code asks the same question):
+
+- when an agreement is in force on a day (``in_force_on``, ``is_in_force_on``): status
+  ``in_force``, its in-force date on or before the day, and ``ended`` unset or on or after
+  the day (``ended`` is the last day in force, as ATOP's end date is);
+- when a party spell covers a day (``spell_covers``, ``spell_covers_day``): ``entered``
+  and ``exited`` are the first and last days of the spell, unset meaning unbounded;
+- when an agreement was in force during a period of history (``in_force_during``), the
+  question registry searches ask (``?in_force=1960``): the same dates, but any status the
+  agreement may have reached since, except never having entered into force;
+- the registry's half of the release policy (``sharing_grant``, ``reader_grants``).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from taawun.access.restrict import Action
 from taawun.core.principal import Principal, Role
 from taawun.registry.models import Agreement, AgreementDomain, AgreementParty
+from taawun.registry.periods import Period
 
 SHARING_DOMAIN = "intelligence_sharing"
+IN_FORCE = "in_force"
 IntColumn = ColumnElement[int] | InstrumentedAttribute[int]
+# A day in SQL: a date, or an expression standing for one (a bound parameter).
+Day = date | ColumnElement[date]
 
 
 def _party_of(principal: Principal) -> ColumnElement[bool]:
@@ -60,17 +78,136 @@ class AgreementPolicy:
         return principal.role is Role.LIAISON and principal.state_id == state_id
 
 
-def party_at(agreement_id: IntColumn, state: IntColumn | int, day: date) -> ColumnElement[bool]:
+# --- in force, and party spells -----------------------------------------------------------
+
+
+def _dates_reach(first: Day, last: Day) -> ColumnElement[bool]:
+    """The agreement's in-force dates (from ``in_force`` to ``ended``, both included) reach
+    some day from ``first`` to ``last``."""
+    return and_(
+        Agreement.in_force.is_not(None),
+        Agreement.in_force <= last,
+        or_(Agreement.ended.is_(None), Agreement.ended >= first),
+    )
+
+
+def in_force_on(day: Day) -> ColumnElement[bool]:
+    """SQL, on rows of ``Agreement``: in force on ``day``, by status and dates. The status is
+    the agreement's current one: suspending or ending it takes effect at once."""
+    return and_(Agreement.status == IN_FORCE, _dates_reach(day, day))
+
+
+class InForceFacts(Protocol):
+    """What ``is_in_force_on`` reads: an ``AgreementRead``/``AgreementSummary``, or test facts."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def in_force(self) -> date | None: ...
+    @property
+    def ended(self) -> date | None: ...
+
+
+def is_in_force_on(agreement: InForceFacts, day: date) -> bool:
+    """``in_force_on`` in plain Python, for an agreement already read."""
+    return (
+        agreement.status == IN_FORCE
+        and agreement.in_force is not None
+        and agreement.in_force <= day
+        and (agreement.ended is None or agreement.ended >= day)
+    )
+
+
+def in_force_during(period: Period) -> ColumnElement[bool]:
+    """SQL, on rows of ``Agreement``: in force on some day of ``period`` as far as the record
+    shows, for questions about history (searches by year, partners, profiles). Unlike
+    ``in_force_on`` it cannot ask for status ``in_force``: the status is today's, and an
+    alliance that ended in 1979 (``terminated``/``expired``) was in force in 1960. So: its
+    dates reach the period, it entered into force (not ``proposed``), and if it is suspended,
+    the suspension (``status_since``) came after the period began."""
+    return and_(
+        _dates_reach(period.start, period.end),
+        Agreement.status != "proposed",
+        or_(Agreement.status != "suspended", Agreement.status_since > period.start),
+    )
+
+
+def _spell_reaches(party: type[AgreementParty], first: Day, last: Day) -> ColumnElement[bool]:
+    return and_(
+        or_(party.entered.is_(None), party.entered <= last),
+        or_(party.exited.is_(None), party.exited >= first),
+    )
+
+
+def spell_covers(party: type[AgreementParty], day: Day) -> ColumnElement[bool]:
+    """SQL, on rows of ``party`` (``AgreementParty`` or an alias): the spell covers ``day``."""
+    return _spell_reaches(party, day, day)
+
+
+def spell_during(party: type[AgreementParty], period: Period) -> ColumnElement[bool]:
+    """SQL: the spell covers some day of ``period``."""
+    return _spell_reaches(party, period.start, period.end)
+
+
+def spell_covers_day(entered: date | None, exited: date | None, day: date) -> bool:
+    """``spell_covers`` in plain Python."""
+    return (entered is None or entered <= day) and (exited is None or exited >= day)
+
+
+def party_at(agreement_id: IntColumn, state: IntColumn | int, day: Day) -> ColumnElement[bool]:
+    """SQL: ``state`` is a party of the agreement on ``day`` (some spell of its covers it)."""
     party = aliased(AgreementParty)
     return exists(
         select(party.id)
         .where(
             party.agreement_id == agreement_id,
             party.state_id == state,
-            or_(party.entered.is_(None), party.entered <= day),
-            or_(party.exited.is_(None), party.exited >= day),
+            spell_covers(party, day),
         )
         .correlate_except(party)
+    )
+
+
+# --- the registry's half of the release policy ------------------------------------------
+
+
+def sharing_ceiling() -> ColumnElement[int]:
+    """SQL: the agreement's sharing ceiling; none means UNCLASSIFIED."""
+    return func.coalesce(Agreement.sharing_ceiling, 0)
+
+
+def shares_on(day: Day) -> ColumnElement[bool]:
+    """SQL, on rows of ``Agreement``: in force on ``day`` and covering intelligence_sharing."""
+    return and_(
+        in_force_on(day),
+        exists(
+            select(AgreementDomain.id)
+            .where(
+                AgreementDomain.agreement_id == Agreement.id,
+                AgreementDomain.domain == SHARING_DOMAIN,
+            )
+            .correlate_except(AgreementDomain)
+        ),
+    )
+
+
+def reader_grants(
+    reader: type[AgreementParty],
+    party: type[AgreementParty],
+    *,
+    reader_state: IntColumn | int,
+    day: Day,
+) -> ColumnElement[bool]:
+    """SQL, for the reader's sharing grants (``repository.sharing_grants``): on rows of
+    ``Agreement`` joined with two of its party spells, ``reader``'s and ``party``'s, the
+    agreement shares on ``day``, ``reader`` is a spell of ``reader_state`` covering the day,
+    and ``party``'s spell covers the day too: so ``party.state_id`` is a state whose releases
+    under the agreement ``reader_state`` may read then, up to ``sharing_ceiling()``."""
+    return and_(
+        reader.state_id == reader_state,
+        shares_on(day),
+        spell_covers(reader, day),
+        spell_covers(party, day),
     )
 
 
@@ -91,16 +228,8 @@ def sharing_grant(
         select(Agreement.id)
         .where(
             Agreement.id == agreement_id,
-            Agreement.status == "in_force",
-            Agreement.in_force <= day,
-            or_(Agreement.ended.is_(None), Agreement.ended >= day),
-            classification <= func.coalesce(Agreement.sharing_ceiling, 0),
-            exists(
-                select(AgreementDomain.id).where(
-                    AgreementDomain.agreement_id == Agreement.id,
-                    AgreementDomain.domain == SHARING_DOMAIN,
-                )
-            ),
+            shares_on(day),
+            classification <= sharing_ceiling(),
             party_at(Agreement.id, reader_state, day),
             party_at(Agreement.id, owner_state, day),
         )
@@ -121,4 +250,20 @@ def visible_to(
 
 AGREEMENTS = AgreementPolicy()
 
-__all__ = ["AGREEMENTS", "AgreementPolicy", "visible_to"]
+__all__ = [
+    "AGREEMENTS",
+    "SHARING_DOMAIN",
+    "AgreementPolicy",
+    "in_force_during",
+    "in_force_on",
+    "is_in_force_on",
+    "party_at",
+    "reader_grants",
+    "shares_on",
+    "sharing_ceiling",
+    "sharing_grant",
+    "spell_covers",
+    "spell_covers_day",
+    "spell_during",
+    "visible_to",
+]

@@ -14,7 +14,6 @@ from datetime import date
 from functools import cache
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Date,
     Integer,
@@ -40,7 +39,13 @@ from taawun.registry.models import (
     State,
 )
 from taawun.registry.periods import Period
-from taawun.registry.policy import AGREEMENTS, SHARING_DOMAIN
+from taawun.registry.policy import (
+    AGREEMENTS,
+    in_force_during,
+    reader_grants,
+    sharing_ceiling,
+    spell_during,
+)
 
 # --- states ---------------------------------------------------------------------------
 
@@ -142,24 +147,6 @@ def data_sources(session: Session) -> list[DataSource]:
 # --- agreements -------------------------------------------------------------------------
 
 
-def agreement_in_force(period: Period) -> ColumnElement[bool]:
-    """In force on some day of ``period``: begun, not ended before it, not suspended through it."""
-    return and_(
-        Agreement.in_force.is_not(None),
-        Agreement.in_force <= period.end,
-        or_(Agreement.ended.is_(None), Agreement.ended >= period.start),
-        Agreement.status != "proposed",
-        or_(Agreement.status != "suspended", Agreement.status_since > period.start),
-    )
-
-
-def party_during(party: type[AgreementParty], period: Period) -> ColumnElement[bool]:
-    return and_(
-        or_(party.entered.is_(None), party.entered <= period.end),
-        or_(party.exited.is_(None), party.exited >= period.start),
-    )
-
-
 def visible_agreements(principal: Principal, action: Action = Action.VIEW) -> Select[Agreement]:
     return restrict(select(Agreement), principal, action, policy=AGREEMENTS)
 
@@ -179,7 +166,7 @@ def filter_agreements(
         party = aliased(AgreementParty)
         cond = [party.agreement_id == Agreement.id, party.state_id == state_id]
         if period is not None:
-            cond.append(party_during(party, period))
+            cond.append(spell_during(party, period))
         stmt = stmt.where(select(party.id).where(*cond).exists())
     for domain in domains:
         stmt = stmt.where(
@@ -190,7 +177,7 @@ def filter_agreements(
     if organization_id is not None:
         stmt = stmt.where(Agreement.organization_id == organization_id)
     if period is not None:
-        stmt = stmt.where(agreement_in_force(period))
+        stmt = stmt.where(in_force_during(period))
     if text:
         stmt = stmt.where(
             func.lower(Agreement.title).contains(text.strip().lower(), autoescape=True)
@@ -341,9 +328,9 @@ def partner_rows(
         .where(
             mine.state_id == state_id,
             theirs.state_id != state_id,
-            party_during(mine, period),
-            party_during(theirs, period),
-            agreement_in_force(period),
+            spell_during(mine, period),
+            spell_during(theirs, period),
+            in_force_during(period),
         )
         .distinct()
     )
@@ -372,37 +359,23 @@ def dyad_rows(
     return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt)]
 
 
-def _spell_covers(party: type[AgreementParty], day: BindParameter[date]) -> ColumnElement[bool]:
-    return and_(
-        or_(party.entered.is_(None), party.entered <= day),
-        or_(party.exited.is_(None), party.exited >= day),
-    )
-
-
 @cache
 def _grants_statement() -> Select[int, int, int]:
-    """Built once, with bound parameters: it runs on every read of intel."""
+    """Built once, with bound parameters: it runs on every read of intel. The criterion is
+    the registry policy's (``policy.reader_grants``); this only joins the two spells."""
     me = aliased(AgreementParty)
     party = aliased(AgreementParty)
-    day = bindparam("day", type_=Date)
     return (
-        select(Agreement.id, party.state_id, func.coalesce(Agreement.sharing_ceiling, 0))
+        select(Agreement.id, party.state_id, sharing_ceiling())
         .join(me, me.agreement_id == Agreement.id)
         .join(party, party.agreement_id == Agreement.id)
-        .join(
-            AgreementDomain,
-            and_(
-                AgreementDomain.agreement_id == Agreement.id,
-                AgreementDomain.domain == SHARING_DOMAIN,
-            ),
-        )
         .where(
-            me.state_id == bindparam("reader_state", type_=Integer),
-            Agreement.status == "in_force",
-            Agreement.in_force <= day,
-            or_(Agreement.ended.is_(None), Agreement.ended >= day),
-            _spell_covers(me, day),
-            _spell_covers(party, day),
+            reader_grants(
+                me,
+                party,
+                reader_state=bindparam("reader_state", type_=Integer),
+                day=bindparam("day", type_=Date),
+            )
         )
     )
 
@@ -449,3 +422,10 @@ _GRANTS_MAX = 4096
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
+
+
+def agreement_id_taken(session: Session, agreement_id: int) -> bool:
+    """Whether any agreement, visible or not, has this id (for choosing a new one only:
+    the answer never reaches a user)."""
+    stmt = select(Agreement.id).where(Agreement.id == agreement_id)
+    return session.execute(stmt).first() is not None

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from taawun.core.errors import Ambiguous, NotFound
+from taawun.core.integers import INT32_MAX, bounded_int
 from taawun.registry import repository
 from taawun.registry.models import State
 
@@ -56,8 +57,8 @@ def resolve_state(session: Session, query: str, *, field: str = "state") -> Stat
     text = query.strip()
     if not text:
         raise NotFound(f"{field}: a state name or code is required", field=field, value=query)
-    if text.isdigit():
-        found = repository.states_where(session, State.cow_code == int(text))
+    if (cow_code := bounded_int(text, maximum=INT32_MAX)) is not None:
+        found = repository.states_where(session, State.cow_code == cow_code)
         if (state := _unique(found, text, field)) is not None:
             return state
     elif text.isalpha() and len(text) in (2, 3):

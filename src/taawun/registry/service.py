@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from taawun.access.restrict import Action
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.errors import InvalidInput, NotFound
+from taawun.core.integers import INT32_MAX, bounded_int, is_ascii_digits
 from taawun.core.principal import Clearance, Principal
 from taawun.registry import repository
 from taawun.registry.models import Agreement, Membership, Organization, State
@@ -295,8 +296,8 @@ def find_agreement(
     """An agreement by id (``42``) or source reference (``ATOP 3275``, ``curated:smda-2025``)."""
     agreement_id: int | None
     text = str(ref).strip()
-    if text.isdigit():
-        agreement_id = int(text)
+    if is_ascii_digits(text):
+        agreement_id = bounded_int(text, maximum=INT32_MAX)  # None: no agreement has that id
     elif (m := _REF.match(text)) is not None:
         source = SOURCE_ALIASES.get(m["source"].strip().lower(), m["source"].strip())
         agreement_id = repository.agreement_id_by_source(session, principal, source, m["id"])

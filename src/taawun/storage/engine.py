@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -32,14 +32,55 @@ def normalize_url(url: str) -> str:
 SQLITE_PAGE_SIZE = 16_384
 
 
+# A connection whose transactions will write: on SQLite they begin with ``BEGIN IMMEDIATE``
+# (see ``_sqlite_begin``); elsewhere the option means nothing.
+WRITES = "taawun_writes"
+
+# How long SQLite waits for another process's write lock before "database is locked". Within
+# the node's process writers queue before they begin (``access.deps``), so this covers only
+# other processes (the CLI, an import) beside a serving node.
+SQLITE_BUSY_MS = 30_000
+
+# Connections kept open per process. SQLite's are a file handle and a page cache, and a
+# request must never wait for one (a read may run on the event loop): the pool grows
+# without bound beyond those kept, as concurrency needs. PostgreSQL's are bounded: the
+# request threads (AnyIO's default limit of 40), the deferred writer and a margin.
+SQLITE_POOL = 32
+POSTGRESQL_POOL = 10
+POSTGRESQL_OVERFLOW = 50
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling (an implicit deferred BEGIN before the first
+    # write, none before a read or a SAVEPOINT) is turned off: ``_sqlite_begin`` says how
+    # every transaction begins.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # takes effect on a new database only
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Begin a transaction the way its work needs.
+
+    A deferred ``BEGIN`` (the default) takes no lock: in WAL mode a reader never waits and is
+    never refused. A transaction that writes after reading must not begin that way: its read
+    snapshot may be older than another writer's commit, and then SQLite refuses the upgrade
+    to a write lock at once (``SQLITE_BUSY_SNAPSHOT``, "database is locked", without
+    waiting for the busy timeout). So a connection marked ``WRITES`` begins with ``BEGIN
+    IMMEDIATE``: it takes the write lock up front, waiting for it as long as the busy
+    timeout allows, and what it then reads is the newest data."""
+    immediate = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def for_writes(engine: Engine) -> Engine:
+    """The same engine (and pool), whose transactions take the write lock when they begin."""
+    return engine.execution_options(**{WRITES: True})
 
 
 def _json_text(value: Any) -> str:
@@ -54,12 +95,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if make_url(url).database not in (None, "", ":memory:"):  # a file: a pooled engine
+            kwargs.setdefault("pool_size", SQLITE_POOL)
+            kwargs.setdefault("max_overflow", -1)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # JIT compilation pays off for long analytic queries; for the node's short, many,
     # policy-filtered reads it costs more than the query (about 17 ms on a page of 1000).
     connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    kwargs.setdefault("pool_size", POSTGRESQL_POOL)
+    kwargs.setdefault("max_overflow", POSTGRESQL_OVERFLOW)
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

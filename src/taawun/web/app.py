@@ -17,15 +17,19 @@ from taawun.intel.api import router as intel_router
 from taawun.intel.taxii import router as taxii_router
 from taawun.intel.taxii.fastlane import TaxiiFastLane
 from taawun.registry.api import router as registry_router
-from taawun.storage.engine import make_engine, make_sessionmaker
-from taawun.web import errors
+from taawun.storage.deferred import DeferredWrites, WriteGate
+from taawun.storage.engine import for_writes, make_engine, make_sessionmaker
+from taawun.web import errors, headers
 from taawun.web.memory import keep_large_blocks, settle_heap
 
 
 @asynccontextmanager
 async def _serving(app: FastAPI) -> AsyncIterator[None]:
     app.state.heap_settled = settle_heap()  # see web/memory.py; everything is loaded by now
-    yield
+    try:
+        yield
+    finally:
+        app.state.deferred.close()  # what reads left to record is written before the end
 
 
 def create_app(
@@ -50,11 +54,15 @@ def create_app(
     app.state.large_blocks_kept = keep_large_blocks()  # see web/memory.py
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.write_sessionmaker = make_sessionmaker(for_writes(engine))
+    app.state.write_gate = WriteGate()
+    app.state.deferred = DeferredWrites(engine, app.state.write_gate)  # see storage/deferred.py
     app.state.inline_reads = engine.dialect.name == "sqlite"  # see access.deps.run_read
     app.state.clock = clock or SystemClock()
     app.state.ids = ids or RandomIds()
     errors.install(app)
     app.add_middleware(TaxiiFastLane, state=app.state)  # the TAXII read hot path, see there
+    headers.install(app)  # outermost: every answer carries them, the fast lane's included
 
     @app.get("/health", tags=["node"])
     def health() -> dict[str, str]:

@@ -164,3 +164,43 @@ def test_memberships(loaded_db: Session, principal_for: PrincipalFor) -> None:
         Principal.public(), loaded_db, organization="GCC", when=2025, status="observer"
     )
     assert [m.state.iso3 for m in observers.members] == ["AZE"]
+
+
+def test_ids_of_recorded_agreements_reveal_nothing_hidden_between_them(
+    loaded_db: Session, principal_for: PrincipalFor
+) -> None:
+    """A Saudi user who records two agreements around a confidential Turkey–Pakistan one
+    must not find a gap where it is: ids are drawn at random, not counted up. (Before, the
+    Saudi user found 791 and 793, and a 404 at 792.)"""
+    saudi = principal_for("SAU", role=Role.LIAISON)
+    turk = principal_for("TUR", role=Role.LIAISON)
+    first = changes.record_agreement(
+        saudi, loaded_db, data=_draft(title="SAU–ARE a", parties=["SAU", "ARE"])
+    )
+    hidden = changes.record_agreement(
+        turk, loaded_db, data=_draft(title="TUR–PAK hidden", confidential=True)
+    )
+    last = changes.record_agreement(
+        saudi, loaded_db, data=_draft(title="SAU–ARE b", parties=["SAU", "ARE"])
+    )
+    ids = [first.id, hidden.id, last.id]
+    assert all(i in changes.RECORDED_IDS for i in ids)
+    assert (hidden.id - first.id, last.id - hidden.id) != (1, 1)
+    assert abs(last.id - first.id) != 2  # the hidden one is not "the missing id between"
+    with pytest.raises(NotFound) as missing:
+        service.get_agreement(saudi, loaded_db, ref=str(hidden.id))
+    assert missing.value.field == "agreement"
+
+
+def test_a_recorded_agreement_never_takes_an_id_in_use(
+    loaded_db: Session, principal_for: PrincipalFor
+) -> None:
+    from taawun.core.ids import SequentialIds
+
+    liaison = principal_for("PAK", role=Role.LIAISON)
+    taken = changes.record_agreement(liaison, loaded_db, data=_draft(), ids=SequentialIds())
+    # The same id factory again would draw the same id first: it must pass it by.
+    again = changes.record_agreement(
+        liaison, loaded_db, data=_draft(title="another"), ids=SequentialIds()
+    )
+    assert again.id != taken.id and again.id in changes.RECORDED_IDS

@@ -2,7 +2,9 @@
 
 Every failure under ``/taxii2`` answers a TAXII error body with the TAXII media
 type instead of the REST shape of ``web/errors.py``; ``TaxiiRoute`` arranges it
-without touching the application.
+without touching the application. What reaches the application's handlers from under
+``/taxii2`` (a method no route takes, an error nobody expected) ``web/errors.py``
+answers here too: ``render``, or ``unexpected`` for a bug.
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ from typing import Any
 
 import orjson
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from taawun.access.deps import SESSION_STATE
-from taawun.core.errors import TaawunError, Unauthenticated
+from taawun.access.deps import SESSION_STATE, finish
+from taawun.core.errors import TaawunError, TooManyRequests, Unauthenticated
 from taawun.intel.taxii.media import TaxiiResponse
 
 WWW_AUTHENTICATE = 'Bearer realm="taawun", Basic realm="taawun"'
@@ -72,7 +73,7 @@ def error_response(
 
 
 def render(exc: Exception) -> TaxiiResponse | None:
-    """The TAXII answer to an error raised by an endpoint; None for a bug (left to crash)."""
+    """The TAXII answer to an error raised by an endpoint; None for a bug (``unexpected``)."""
     if isinstance(exc, TaawunError):
         details: dict[str, Any] = {k: v for k, v in exc.to_dict().items() if k != "message"}
         details.pop("error", None)
@@ -88,13 +89,26 @@ def render(exc: Exception) -> TaxiiResponse | None:
     if isinstance(exc, RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return error_response(400, f"{where}: {first.get('msg', 'invalid request')}")
+        named: dict[str, Any] = {"field": where}
+        if isinstance(first.get("input"), str | int | float):
+            named["value"] = str(first["input"])
+        message = f"{where}: {first.get('msg', 'invalid request')}"
+        return error_response(400, message, error_code="invalid", details=named)
     return None
+
+
+def unexpected() -> TaxiiResponse:
+    """The answer to an error nobody expected (a bug, logged by the caller): nothing of it."""
+    return error_response(
+        500, "the node could not answer this request; the error is logged", error_code="internal"
+    )
 
 
 def _headers(exc: TaawunError) -> dict[str, str] | None:
     if isinstance(exc, Unauthenticated):
         return {"WWW-Authenticate": WWW_AUTHENTICATE}
+    if isinstance(exc, TooManyRequests):
+        return {"Retry-After": str(exc.retry_after)}
     return exc.headers if isinstance(exc, TaxiiError) else None
 
 
@@ -119,7 +133,7 @@ class TaxiiRoute(APIRoute):
                     raise
                 session: Session | None = getattr(request.state, SESSION_STATE, None)
                 if session is not None:
-                    await run_in_threadpool(session.rollback)
+                    await finish(session.rollback)
                 return response
 
         return taxii_handler

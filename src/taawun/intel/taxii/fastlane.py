@@ -9,12 +9,13 @@ The lane is ASGI middleware in front of the routers. For those two paths, with a
 token, it runs the endpoint's own steps with the same functions and in the same order
 (``access.service.check_token``, ``objects.read_objects`` — collection, parameters, the
 policy-filtered page — then ``objects.audit_read`` in a worker thread for a sensitive
-page, the commit, ``pages.envelope``) and answers only when every step succeeded. On
-anything else it answers nothing and the request goes through the application as if the
-lane were not there, which answers it, errors included, exactly as before: no bearer
-token, a token whose last use is due to be recorded (a write), an ``Accept`` that does
-not admit TAXII, any parameter or collection the endpoint would refuse, any exception.
-What it had done is rolled back first, so a declined request writes nothing twice.
+page, the commit, ``pages.envelope``). A refusal one of them raises (an unknown
+collection or object, a bad parameter, a bad token) it answers as the endpoint does, with
+``errors.render``, the function ``TaxiiRoute`` answers with: declining would run the
+request twice, and record what the first run recorded (a refused read) twice. On anything
+else it answers nothing and the request goes through the application as if the lane were
+not there: no bearer token, an ``Accept`` that does not admit TAXII, an unexpected
+exception (rolled back first, so a declined request writes nothing twice).
 
 Only where reads run inline (SQLite, ``access.deps.run_read``): on PostgreSQL the read
 waits on the network and belongs in a worker thread, as the endpoint has it.
@@ -23,6 +24,7 @@ waits on the network and belongs in a worker thread, as the endpoint has it.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, QueryParams, State
@@ -31,10 +33,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from taawun.access import service as access
 from taawun.access.deps import credentials_of
+from taawun.core.errors import TaawunError
+from taawun.intel.taxii.errors import render
 from taawun.intel.taxii.media import accepts_taxii
 from taawun.intel.taxii.objects import audit_read, read_objects
 from taawun.intel.taxii.pages import envelope
 from taawun.intel.taxii.routes import PREFIX
+from taawun.storage.deferred import attach
 
 # The two routes' paths as Starlette matches them (``{param}`` is ``[^/]+``).
 _PATH = re.compile(re.escape(PREFIX) + r"/root/collections/([^/]+)/objects/(?:([^/]+)/)?")
@@ -77,10 +82,11 @@ class TaxiiFastLane:
             return None
         clock = self.state.clock
         session = self.state.sessionmaker()
+        attach(session, self.state.deferred, writes=False)
         try:
             principal, due = access.check_token(session, token=credentials, clock=clock)
-            if due is not None:
-                return None  # recording the token's use is a write: the endpoint's way
+            if due is not None:  # recorded by the deferred writer, as ``work_dep`` does
+                self.state.deferred.submit(partial(access.touch_token, token_id=due, clock=clock))
             read = read_objects(
                 principal,
                 session,
@@ -94,6 +100,11 @@ class TaxiiFastLane:
             response = envelope(read.page)
             session.commit()
             return response
+        except TaawunError as exc:
+            # The endpoint's own answer (``TaxiiRoute``): declining instead would run the
+            # request twice, and what the first run recorded (a refused read) twice.
+            session.rollback()
+            return render(exc)
         except Exception:
             session.rollback()
             return None

@@ -24,6 +24,7 @@ from taawun.core.clock import Clock
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Principal
 from taawun.intel import changes, service
+from taawun.intel._common import record_refusal
 from taawun.intel.collections import Collection
 from taawun.intel.repository import Filters, Scope
 from taawun.intel.service import RawPage
@@ -56,7 +57,8 @@ def _require_object(
     object_id: str,
     clock: Clock,
 ) -> None:
-    """404 unless some version of ``object_id`` in ``collection`` is readable by the caller."""
+    """404 unless some version of ``object_id`` in ``collection`` is readable by the caller
+    (the refusal is audited, as for any refused read)."""
     rows, _ = service.manifest_page(
         principal,
         session,
@@ -66,6 +68,7 @@ def _require_object(
         clock=clock,
     )
     if not rows:
+        record_refusal(principal, session, object_id, clock)
         raise NotFound(
             f"id: no object {object_id!r} in this collection", field="id", value=object_id
         )

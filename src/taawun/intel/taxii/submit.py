@@ -2,10 +2,14 @@
 
 The request must accept TAXII (406) and send a TAXII body (415) of at most the API
 root's ``max_content_length`` (413, checked on ``Content-Length`` and on the bytes
-actually read). A body that is not an envelope is 422 and stores nothing; otherwise
-each object is judged on its own by ``service.share`` and the status says which were
-stored. Objects posted to an agreement's collection are released under it; objects
-carrying no markings get the submitter defaults, TLP:AMBER and UNCLASSIFIED.
+actually read). A body that is not an envelope, or one of more than ``MAX_OBJECTS``
+objects, is 422 and stores nothing; otherwise each object is judged on its own by
+``changes.share`` (within the limits of ``intel._stix_limits``: an object that breaks one,
+or that no parser could read, is a failure with its reason, §4.3.1) and the status says
+which were stored. The endpoint is synchronous, so FastAPI runs the parsing, judging and
+storing in a worker thread, never on the event loop. Objects posted to an agreement's
+collection are released under it; objects carrying no markings get the submitter
+defaults, TLP:AMBER and UNCLASSIFIED.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from fastapi import APIRouter, Depends, Request
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.core.ids import IdFactory
+from taawun.core.integers import bounded_int, is_ascii_digits
 from taawun.intel import changes
 from taawun.intel.schemas import ShareDefaults
 from taawun.intel.taxii import collections, status
@@ -50,11 +55,13 @@ async def envelope_bytes(request: Request) -> bytes:
             field="Content-Type",
         )
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_CONTENT_LENGTH):
+    if declared is not None and bounded_int(declared, maximum=MAX_CONTENT_LENGTH) is None:
         raise (
             _too_large(declared)
-            if declared.isdigit()
-            else TaxiiError(400, "Content-Length: not a number", field="Content-Length")
+            if is_ascii_digits(declared)
+            else TaxiiError(
+                400, "Content-Length: not a number", field="Content-Length", value=declared
+            )
         )
     chunks: list[bytes] = []
     size = 0

@@ -1,0 +1,152 @@
+"""Security headers on every answer of the node, as pure ASGI middleware.
+
+Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
+``X-Frame-Options: DENY`` and a Content-Security-Policy; every response but ``/health`` and
+static assets also gets ``Cache-Control: no-store``, since nearly all of them carry intel,
+account data or a token (a shared cache, a proxy or the browser's disk must not keep them).
+
+The API answers JSON and never needs to load anything: its policy allows nothing at all.
+The interactive docs (``/docs``, its OAuth2 redirect page, ``/redoc``) are HTML pages that
+load their scripts and styles and run an inline script: their policy allows ``'self'``, the
+CDN FastAPI's docs pages load from (``DOCS_CDN``: drop it once the docs are served from the
+node), inline styles, and exactly the inline scripts of the page being answered, by hash.
+
+Pure ASGI (not ``BaseHTTPMiddleware``): the body is passed on as it comes, so a streamed
+answer stays streamed; only the docs pages, small and generated, are held to hash their
+scripts. Install it last (``install(app)`` after the other ``add_middleware`` calls) so it
+is the outermost and sees the answers the TAXII fast lane gives itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_CDN = "https://cdn.jsdelivr.net"  # swagger-ui-dist and redoc, as FastAPI's pages load them
+DOCS_FONTS = ("https://fonts.googleapis.com", "https://fonts.gstatic.com")  # redoc's fonts
+DOCS_ICON = "https://fastapi.tiangolo.com"  # the pages' favicon
+CACHEABLE_PATHS = frozenset({"/health"})
+STATIC_PREFIXES = ("/static/",)  # where static assets (the docs', once local) are served
+
+_ALWAYS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+_NO_STORE = (b"cache-control", b"no-store")
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
+
+
+def docs_policy(script_hashes: Iterable[str]) -> str:
+    """The policy of a docs page whose inline scripts have these ``'sha256-…'`` sources."""
+    scripts = " ".join(["'self'", DOCS_CDN, *script_hashes])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            f"style-src 'self' 'unsafe-inline' {DOCS_CDN} {DOCS_FONTS[0]}",
+            f"font-src 'self' {DOCS_FONTS[1]}",
+            f"img-src 'self' data: {DOCS_ICON}",
+            "worker-src 'self' blob:",  # redoc's search worker
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def inline_script_hashes(html: bytes) -> list[str]:
+    """The CSP hash source of each inline ``<script>`` in ``html``, in order."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii") + "'"
+        for body in _INLINE_SCRIPT.findall(html)
+    ]
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers above on every HTTP response."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        docs_paths: Iterable[str] = ("/docs", "/docs/oauth2-redirect", "/redoc"),
+        cacheable_paths: Iterable[str] = CACHEABLE_PATHS,
+        static_prefixes: tuple[str, ...] = STATIC_PREFIXES,
+    ) -> None:
+        self.app = app
+        self.docs_paths = frozenset(docs_paths)
+        self.cacheable_paths = frozenset(cacheable_paths)
+        self.static_prefixes = static_prefixes
+        self._api_headers = [*_ALWAYS, (b"content-security-policy", API_POLICY.encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        no_store = path not in self.cacheable_paths and not path.startswith(self.static_prefixes)
+        if path in self.docs_paths:
+            await self._docs_page(scope, receive, send, no_store=no_store)
+            return
+        added = [*self._api_headers, _NO_STORE] if no_store else self._api_headers
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._with(message.get("headers", ()), added)
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+    async def _docs_page(
+        self, scope: Scope, receive: Receive, send: Send, *, no_store: bool
+    ) -> None:
+        """Hold the (small) page until it is whole, to allow exactly its inline scripts."""
+        start: Message | None = None
+        body = bytearray()
+
+        async def send_held(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            body.extend(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            policy = docs_policy(inline_script_hashes(bytes(body)))
+            added = [*_ALWAYS, (b"content-security-policy", policy.encode())]
+            if no_store:
+                added.append(_NO_STORE)
+            start["headers"] = self._with(start.get("headers", ()), added)
+            await send(start)
+            await send({"type": "http.response.body", "body": bytes(body), "more_body": False})
+
+        await self.app(scope, receive, send_held)
+
+    @staticmethod
+    def _with(
+        headers: Iterable[tuple[bytes, bytes]], added: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        """``headers`` without any of ours the endpoint may have set, then ours."""
+        names = {name for name, _ in added}
+        return [(k, v) for k, v in headers if k.lower() not in names] + added
+
+
+def install(app: FastAPI) -> None:
+    """Add the middleware to ``app``; call it after every other ``add_middleware``."""
+    docs = [app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url]
+    app.add_middleware(SecurityHeaders, docs_paths=[p for p in docs if p])
