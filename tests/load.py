@@ -66,48 +66,28 @@ def prepare(url: str, *, seed_objects: int = 200) -> Prepared:
     """Migrate ``url``, import the registry, create the accounts and the agreement, and
     share ``seed_objects`` indicators under it (so that reads have pages to read)."""
     from taawun.access import service as access
-    from taawun.access.schemas import UserCreate
     from taawun.core.clock import SystemClock
-    from taawun.core.ids import RandomIds
     from taawun.core.principal import Clearance, Principal, Role
     from taawun.intel import changes as intel_changes
     from taawun.intel.collections import agreement_collection_id
     from taawun.intel.markings import MarkingDefaults
     from taawun.registry import changes
     from taawun.registry.importers.run import import_all
-    from taawun.registry.resolver import resolve_state
     from taawun.registry.schemas import AgreementCreate
     from taawun.storage.engine import make_engine
     from taawun.storage.migrate import upgrade
+    from tests.accounts import create_accounts
 
     engine = make_engine(url)
     upgrade(engine)
     clock = SystemClock()
     root = Principal.system_principal("load")
-    tokens: dict[str, str] = {}
+    accounts = {u: (s, a, Role.LIAISON, Clearance.SECRET) for u, (s, a) in ACCOUNTS.items()}
     with Session(engine) as session:
         import_all(session)
-        for username, (state, agency) in ACCOUNTS.items():
-            agency_id = access.create_agency(
-                root,
-                session,
-                state_id=resolve_state(session, state).id,
-                name=f"{state}-{agency}",
-                clock=clock,
-            ).id
-            data = UserCreate.model_validate(
-                {
-                    "username": username,
-                    "agency_id": agency_id,
-                    "role": Role.LIAISON,
-                    "clearance": Clearance.SECRET,
-                    "password": PASSWORD,
-                }
-            )
-            access.create_user(root, session, data=data, clock=clock)
-            tokens[username] = access.issue_token(
-                root, session, username=username, name="load", clock=clock, ids=RandomIds()
-            ).token
+        _, tokens = create_accounts(
+            session, accounts, password=PASSWORD, clock=clock, token_name="load"
+        )
         agreement_id = changes.record_agreement(
             root,
             session,

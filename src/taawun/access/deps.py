@@ -13,7 +13,7 @@ import binascii
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Annotated, TypeVar
 
 from anyio import CapacityLimiter, to_thread
@@ -108,24 +108,21 @@ async def _call(inline: bool, work: Callable[[], T]) -> T:
     return work() if inline else await finish(work)
 
 
-# Ending a transaction (commit, rollback, close) releases the locks it holds; it must never
-# wait for a worker thread behind requests that wait for those very locks. So it runs in a
-# thread counted apart from the worker threads that run endpoints.
-_FINISHING = 1_000
-_finishers: list[CapacityLimiter] = []
+# Ending a transaction (commit, rollback, close) releases the locks it holds, so it must never
+# wait for a worker thread behind requests that wait for those very locks; and writers that
+# wait for their turn must not starve the readers of worker threads. Both run in threads
+# counted apart from the worker threads that run endpoints.
+_APART = 2_000
+
+
+@cache
+def _threads_apart() -> CapacityLimiter:
+    return CapacityLimiter(_APART)  # made on first use, inside the event loop
 
 
 async def finish(work: Callable[[], T]) -> T:
     """Run ``work`` (the end of a transaction) in a thread that no endpoint can hold up."""
-    if not _finishers:
-        _finishers.append(CapacityLimiter(_FINISHING))
-    return await to_thread.run_sync(work, limiter=_finishers[0])
-
-
-# Writers waiting for their turn each wait in a thread of their own, counted apart from the
-# worker threads that run endpoints, so that queued writers never starve the readers.
-_WAITING_WRITERS = 1_000
-_waiters: list[CapacityLimiter] = []
+    return await to_thread.run_sync(work, limiter=_threads_apart())
 
 
 @asynccontextmanager
@@ -145,9 +142,7 @@ async def _write_turn(gate: WriteGate, writes: bool) -> AsyncIterator[None]:
         if gate.acquire(blocking=False):
             held.append(True)
         else:
-            if not _waiters:
-                _waiters.append(CapacityLimiter(_WAITING_WRITERS))
-            await to_thread.run_sync(take, limiter=_waiters[0])
+            await to_thread.run_sync(take, limiter=_threads_apart())
         yield
     finally:
         if held:
