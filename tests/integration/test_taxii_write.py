@@ -277,8 +277,45 @@ def test_a_bilateral_release_shows_nothing_to_a_third_state(taxii: Taxii) -> Non
         assert taxii.get(OUTSIDER, f"{_objects_path(own)}{obj['id']}/").status_code == 404
     assert taxii.manifest(OUTSIDER, own).json() == {}
     assert taxii.get(OUTSIDER, f"{ROOT}status/{status['id']}/").status_code == 404
-    stolen = taxii.post(OUTSIDER, own, [{**released, "modified": "2026-09-01T00:00:00.000Z"}])
-    assert stolen.json()["failure_count"] == 1  # the id is Turkey's: only its owner adds versions
+
+
+def _outcome(status: dict[str, object]) -> dict[str, object]:
+    """A status as it would read for any id: its counts and each detail without the id."""
+    keys = ("status", "total_count", "success_count", "failure_count", "pending_count")
+    details = {
+        part: [{k: v for k, v in d.items() if k != "id"} for d in status.get(part, [])]
+        for part in ("successes", "failures", "pendings")
+    }
+    return {**{k: status[k] for k in keys}, **details}
+
+
+def test_posting_an_id_another_agency_holds_answers_as_for_a_new_id(taxii: Taxii) -> None:
+    """An agency's objects are its own: a third state posting the id of Turkey's object it
+    cannot read gets the answer a new id gets (nothing tells it the id exists), stores an
+    object of its own, and Turkey's object and its readers are untouched."""
+    turkish = indicator()
+    taxii.share(OWNER, taxii.shared(), [turkish])
+    own = taxii.own(OUTSIDER)
+    version = "2026-09-01T00:00:00.000Z"
+    guessed = taxii.post(OUTSIDER, own, [{**turkish, "modified": version}])
+    fresh = taxii.post(OUTSIDER, own, [{**indicator(), "modified": version}])
+    assert guessed.status_code == fresh.status_code == 202
+    assert _outcome(guessed.json()) == _outcome(fresh.json())
+    assert guessed.json()["success_count"] == 1
+    # The Saudi object is Saudi Arabia's alone; Turkey's partner still sees only Turkey's.
+    assert _found(taxii, OUTSIDER, own, turkish["id"])
+    seen = taxii.objects(
+        PARTNER, taxii.shared(), {"match[id]": turkish["id"], "match[version]": "all"}
+    ).json()["objects"]
+    assert [o["modified"] for o in seen] == [turkish["modified"]]
+    # Turkey adds a version of its own object as before; the Saudi one does not block it.
+    newer = {**turkish, "modified": "2026-10-01T00:00:00.000Z"}
+    assert taxii.post(OWNER, taxii.shared(), [newer]).json()["success_count"] == 1
+    latest = taxii.objects(PARTNER, taxii.shared(), {"match[id]": turkish["id"]}).json()
+    assert [o["modified"] for o in latest["objects"]] == [newer["modified"]]
+    # Sending the same id and version again is a duplicate for each owner alone.
+    again = taxii.post(OUTSIDER, own, [{**turkish, "modified": version}]).json()
+    assert again["success_count"] == 1 and again["failure_count"] == 0
 
 
 def test_an_sco_without_created_or_modified_is_versioned_by_date_added(taxii: Taxii) -> None:

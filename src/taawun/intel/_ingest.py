@@ -42,7 +42,6 @@ REF_PROPERTIES = (
     "object_refs",
     "observed_data_refs",
 )
-NOT_OWNER = "id: this id belongs to another agency's object; only its owner adds versions"
 _ECHO = 300  # characters of an id or version an outcome repeats (a STIX id has at most 288)
 
 
@@ -195,7 +194,9 @@ def read_marks(
 def store(principal: Principal, session: Session, sub: Submission, *, now: datetime) -> Submission:
     """Write the staged objects (call inside a savepoint); fills ``sub.stored``."""
     last_added = repository.lock_for_ingest(session)
-    existing = repository.existing_versions(session, [s.obj["id"] for s in sub.staged])
+    existing = repository.existing_versions(
+        session, principal.agency_id, [s.obj["id"] for s in sub.staged]
+    )
     derived = derived_classification(principal, session, now.date(), [s.obj for s in sub.staged])
     releases: list[list[int]] = []
     recipients: list[list[int]] = []
@@ -211,15 +212,10 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
         # (TAXII 2.1 §3.4.1): sending it again is a duplicate, not a new version.
         unversioned = stamp is None
         version_us = next_us if stamp is None else parse_us(stamp, field="modified")
-        if any(owner != principal.agency_id for _, owner in versions):
-            sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(
-                update={"ok": False, "reasons": [NOT_OWNER]}
-            )
-            continue
         duplicate = (
             (stix_id in seen_ids or bool(versions))
             if unversioned
-            else ((stix_id, version_us) in seen or any(v == version_us for v, _ in versions))
+            else ((stix_id, version_us) in seen or version_us in versions)
         )
         if duplicate:
             sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(update={"duplicate": True})
@@ -253,7 +249,7 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
         next_us += 1
     repository.insert_versions(session, sub.stored, releases, recipients)
     if touched:
-        repository.refresh_first_last(session, touched)
+        repository.refresh_first_last(session, principal.agency_id, touched)
     return sub
 
 
@@ -264,7 +260,7 @@ def _row(
     version_us: int,
     added_us: int,
     derived: int,
-    versions: list[tuple[int, int]],
+    versions: list[int],
 ) -> dict[str, Any]:
     created = s.obj.get("created")
     classification = max(int(s.marks.classification), derived)

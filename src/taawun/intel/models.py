@@ -41,7 +41,7 @@ AgreementIds = JSON().with_variant(postgresql.ARRAY(Integer), "postgresql")
 class IntelObject(Base):
     __tablename__ = "intel_object"
     __table_args__ = (
-        UniqueConstraint("stix_id", "version_us"),
+        UniqueConstraint("owner_agency_id", "stix_id", "version_us"),
         Index("ix_intel_object_owner_added", "owner_agency_id", "added_us"),
         Index("ix_intel_object_type_added", "type", "added_us"),
         Index("ix_intel_object_stix_version", "stix_id", "version_us"),

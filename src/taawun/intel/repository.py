@@ -447,21 +447,22 @@ def lock_for_ingest(session: Session) -> int:
 
 
 def existing_versions(
-    session: Session, stix_ids: Sequence[str]
-) -> dict[str, list[tuple[int, int]]]:
-    """(version_us, owner agency) of every stored version of ``stix_ids``, read as the node."""
-    out: dict[str, list[tuple[int, int]]] = {}
+    session: Session, agency_id: int, stix_ids: Sequence[str]
+) -> dict[str, list[int]]:
+    """The stored versions (``version_us``) of ``stix_ids`` that ``agency_id`` owns.
+
+    An object is its owner's (``intel/models.py``): another agency's object with the same
+    id is another object, so nothing here depends on what other agencies hold."""
+    out: dict[str, list[int]] = {}
     base = restrict(
-        select(IntelObject.stix_id, IntelObject.version_us, IntelObject.owner_agency_id),
+        select(IntelObject.stix_id, IntelObject.version_us),
         SYSTEM,
         Action.VIEW,
         policy=IntelPolicy(date.min),
-    )
+    ).where(IntelObject.owner_agency_id == agency_id)
     for chunk in _chunks(list(dict.fromkeys(stix_ids))):
-        for stix_id, version_us, owner in session.execute(
-            base.where(IntelObject.stix_id.in_(chunk))
-        ):
-            out.setdefault(stix_id, []).append((version_us, owner))
+        for stix_id, version_us in session.execute(base.where(IntelObject.stix_id.in_(chunk))):
+            out.setdefault(stix_id, []).append(version_us)
     return out
 
 
@@ -520,19 +521,18 @@ def insert_versions(
     return seqs
 
 
-def refresh_first_last(session: Session, stix_ids: Iterable[str]) -> None:
-    """Recompute ``is_first``/``is_last`` for ids that gained or lost versions."""
+def refresh_first_last(session: Session, agency_id: int, stix_ids: Iterable[str]) -> None:
+    """Recompute ``is_first``/``is_last`` of ``agency_id``'s objects that gained or lost
+    versions."""
+    o2 = IntelObject.__table__.alias("o2")
+    same = (o2.c.stix_id == IntelObject.stix_id) & (o2.c.owner_agency_id == agency_id)
+    last = select(func.max(o2.c.version_us)).where(same).scalar_subquery()
+    first = select(func.min(o2.c.version_us)).where(same).scalar_subquery()
     for chunk in _chunks(list(dict.fromkeys(stix_ids))):
-        o2 = IntelObject.__table__.alias("o2")
-        last = select(func.max(o2.c.version_us)).where(o2.c.stix_id == IntelObject.stix_id)
-        first = select(func.min(o2.c.version_us)).where(o2.c.stix_id == IntelObject.stix_id)
         session.execute(
             update(IntelObject)
-            .where(IntelObject.stix_id.in_(chunk))
-            .values(
-                is_last=IntelObject.version_us == last.scalar_subquery(),
-                is_first=IntelObject.version_us == first.scalar_subquery(),
-            )
+            .where(IntelObject.owner_agency_id == agency_id, IntelObject.stix_id.in_(chunk))
+            .values(is_last=IntelObject.version_us == last, is_first=IntelObject.version_us == first)
         )
 
 

@@ -163,7 +163,13 @@ def test_versions_first_last_and_ownership(loaded_db: Session, world: World) -> 
         defaults=MarkingDefaults(),
         clock=world.clock,
     )
-    assert stolen.stored == 0 and "owner" in stolen.outcomes[0].reasons[0]
+    # Another agency's object with the same id is another object: stored as its own, and
+    # the first agency's versions and flags are untouched (nothing tells either of the other).
+    assert stolen.stored == 1 and stolen.failed == 0
+    mine = repository.owned_versions(loaded_db, mit, v1["id"])
+    assert [(o.is_first, o.is_last) for o in mine] == [(True, False), (False, True)]
+    theirs = repository.owned_versions(loaded_db, world.user("TUR-MOD"), v1["id"])
+    assert [(o.is_first, o.is_last) for o in theirs] == [(True, True)]
 
 
 def test_viewers_cannot_share(loaded_db: Session, world: World) -> None:
