@@ -1,6 +1,6 @@
 """The two servers of the TAXII benchmark, each a subprocess on 127.0.0.1.
 
-taawun runs as in production: ``uvicorn --factory taawun.web.app:create_app``,
+taawun runs as in production: ``uvicorn --factory taawun.web.app:create_served_app``,
 one worker (the client shares the machine's two cores), no reload, log level
 warning, no access log, against a node database prepared once (migrated, the
 registry data imported, one agency and one liaison with a bearer token) and
@@ -186,7 +186,7 @@ def start_taawun(node: Node, tmp: Path) -> tuple[subprocess.Popen[bytes], Target
     log = tmp / f"taawun-{port}.log"
     env = {**os.environ, "TAAWUN_DATABASE_URL": node.url, "TAAWUN_HOME": str(tmp / "home")}
     cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", "taawun.web.app:create_app",
+        sys.executable, "-m", "uvicorn", "--factory", "taawun.web.app:create_served_app",
         "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip

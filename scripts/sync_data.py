@@ -3,6 +3,8 @@
 Usage: ``python scripts/sync_data.py /path/to/shared/data``. Copies the files
 listed in ``FILES`` (same subfolders), then rewrites ``MANIFEST.sha256``
 (``sha256sum`` format, paths relative to ``data/``) over every shipped file.
+``curated/`` is the project's own (it began as a copy, and has rows and columns the shared
+folder lacks): it is never copied over.
 COW alliance data is never shipped: the script refuses any path naming it.
 """
 
@@ -27,9 +29,7 @@ FILES = (
     "cow/igo/cow_igo_v3_membership_spells_selected.csv",
     "cow/igo/cow_igo_v3_igo_list.csv",
     "crosswalk/countrycode_codelist_without_cldr.csv",
-    "curated/README.md",
 )
-CURATED_CSV = "curated/*.csv"
 NOT_SHIPPED = ("README.md", MANIFEST)
 
 
@@ -37,11 +37,6 @@ def _forbidden(path: str) -> bool:
     """COW formal-alliance files (alliance_v4.1_*): their maintainer asked not to ease their use."""
     name = path.lower()
     return name.startswith("cow/") and "alliance" in name
-
-
-def wanted(shared: Path) -> list[str]:
-    found = [p.relative_to(shared).as_posix() for p in sorted(shared.glob(CURATED_CSV))]
-    return sorted({*FILES, *found})
 
 
 def write_manifest(data: Path) -> list[str]:
@@ -62,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("shared", type=Path, help="the shared data folder (holding PROVENANCE.md)")
     args = parser.parse_args(argv)
     shared: Path = args.shared
-    for rel in wanted(shared):
+    for rel in FILES:
         if _forbidden(rel):
             sys.stderr.write(f"refusing to ship COW alliance data: {rel}\n")
             return 1

@@ -1,7 +1,7 @@
 """A mixed workload over HTTP, shared by ``benchmarks/load.py`` (the full run) and
 ``tests/integration/test_load.py`` (a few seconds of it, failing on any error).
 
-The node runs as in production: ``uvicorn --factory taawun.web.app:create_app`` in its own
+The node runs as in production: ``uvicorn --factory taawun.web.app:create_served_app`` in its own
 process on 127.0.0.1, one worker, over a database prepared here (migrated, the registry
 data imported, agencies of Turkey, Pakistan and Saudi Arabia with a liaison each, and a
 Turkey–Pakistan agreement covering intelligence sharing). Clients are asyncio tasks, each
@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 TAXII = "application/taxii+json;version=2.1"
 PASSWORD = "load-password-1"
 KINDS = ("taxii_read", "rest_read", "taxii_write", "rest_write", "refused_read")
+READS = ("taxii_read", "rest_read", "refused_read")
 WEIGHTS = (30, 25, 10, 10, 25)
 OBJECTS_PER_WRITE = 5
 REQUEST_TIMEOUT = 120.0
@@ -170,7 +171,8 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """``uvicorn --factory taawun.web.app:create_app`` in its own process on 127.0.0.1."""
+    """``uvicorn --factory taawun.web.app:create_served_app`` in its own process on
+    127.0.0.1, as ``taawun serve`` runs the node."""
 
     process: subprocess.Popen[bytes]
     base_url: str
@@ -181,7 +183,7 @@ class Server:
         port = free_port()
         env = {**os.environ, "TAAWUN_DATABASE_URL": database_url}
         command = [
-            sys.executable, "-m", "uvicorn", "--factory", "taawun.web.app:create_app",
+            sys.executable, "-m", "uvicorn", "--factory", "taawun.web.app:create_served_app",
             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
             "--no-access-log",
         ]  # fmt: skip
@@ -223,14 +225,20 @@ class Results:
 
     clients: int
     seconds: float = 0.0
+    warmup: float = 0.0  # seconds at the start whose latencies are kept apart
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    warming: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     resets: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)  # the first few failures, for the report
 
     @property
     def requests(self) -> int:
-        return sum(len(v) for v in self.latencies.values())
+        return sum(len(v) for v in self.latencies.values()) + self.warming_requests
+
+    @property
+    def warming_requests(self) -> int:
+        return sum(len(v) for v in self.warming.values())
 
     @property
     def throughput(self) -> float:
@@ -242,10 +250,10 @@ class Results:
             return float("nan")
         return values[min(len(values) - 1, int(q * len(values)))]
 
-    def reads_p99(self) -> float:
-        values = sorted(
-            v for kind in ("taxii_read", "rest_read", "refused_read") for v in self.latencies[kind]
-        )
+    def reads_p99(self, *, warming: bool = False) -> float:
+        """p99 of the reads after the warm-up (or, ``warming``, of those in it)."""
+        source = self.warming if warming else self.latencies
+        values = sorted(v for kind in READS for v in source[kind])
         return values[min(len(values) - 1, int(0.99 * len(values)))] if values else float("nan")
 
     def failed(self) -> int:
@@ -297,7 +305,7 @@ class _Workload:
             return "GET", f"/api/v1/intel/{missing}", self._auth("sa.liaison"), None, 404
         return "GET", f"{objects}{missing}/", {**taxii, **self._auth("pk.liaison")}, None, 404
 
-    async def client(self, deadline: float) -> None:
+    async def client(self, deadline: float, measured_from: float) -> None:
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         async with httpx.AsyncClient(
             base_url=self.base_url, timeout=REQUEST_TIMEOUT, limits=limits
@@ -312,7 +320,9 @@ class _Workload:
                     self.results.resets[kind] += 1
                     self._sample(f"{kind}: {type(exc).__name__}: {exc}")
                     continue
-                self.results.latencies[kind].append(time.perf_counter() - started)
+                warming = started < measured_from
+                kept = self.results.warming if warming else self.results.latencies
+                kept[kind].append(time.perf_counter() - started)
                 if response.status_code != expected or not _complete(kind, response):
                     self.results.errors[kind] += 1
                     self._sample(f"{kind}: {response.status_code} {response.text[:300]}")
@@ -336,24 +346,39 @@ def _complete(kind: str, response: httpx.Response) -> bool:
     return True
 
 
-async def _run(base_url: str, node: Prepared, clients: int, seconds: float, seed: int) -> Results:
-    results = Results(clients)
+async def _run(
+    base_url: str, node: Prepared, clients: int, seconds: float, seed: int, warmup: float
+) -> Results:
+    results = Results(clients, warmup=warmup)
     rng = random.Random(seed)
     workloads = [
         _Workload(base_url, node, results, random.Random(rng.random())) for _ in range(clients)
     ]
     started = time.monotonic()
     deadline = started + seconds
-    await asyncio.gather(*(w.client(deadline) for w in workloads))
+    measured_from = time.perf_counter() + warmup
+    await asyncio.gather(*(w.client(deadline, measured_from) for w in workloads))
     results.seconds = time.monotonic() - started
     return results
 
 
 def run_level(
-    base_url: str, node: Prepared, *, clients: int, seconds: float, seed: int = 1
+    base_url: str,
+    node: Prepared,
+    *,
+    clients: int,
+    seconds: float,
+    seed: int = 1,
+    warmup: float = 0.0,
 ) -> Results:
-    """``clients`` clients for ``seconds`` against the node at ``base_url``."""
-    return asyncio.run(_run(base_url, node, clients, seconds, seed))
+    """``clients`` clients for ``seconds`` against the node at ``base_url``.
+
+    The latencies of requests sent in the first ``warmup`` seconds are kept apart
+    (``Results.warming``): when a level starts, every client's first request arrives at
+    once, and until the writers settle into their queue most clients are reading at the
+    same time, a burst no later second of the level sees again. Their errors and resets
+    count like any other."""
+    return asyncio.run(_run(base_url, node, clients, seconds, seed, warmup))
 
 
 def summary(results: Results) -> list[str]:
@@ -363,6 +388,11 @@ def summary(results: Results) -> list[str]:
         f"{results.throughput:.0f} req/s, {sum(results.errors.values())} errors, "
         f"{sum(results.resets.values())} resets"
     ]
+    if results.warmup:
+        lines.append(
+            f"  first {results.warmup:.0f} s (kept apart): {results.warming_requests} requests,"
+            f" reads p99 {1000 * results.reads_p99(warming=True):.1f} ms"
+        )
     for kind in KINDS:
         n = len(results.latencies.get(kind, ()))
         lines.append(

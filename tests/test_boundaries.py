@@ -1,6 +1,6 @@
-"""Boundaries are checked, not hoped for (STYLE.md, habit 10).
+"""Boundaries are checked, not hoped for (docs/style.md).
 
-1. The import-linter contract in pyproject.toml (the layer order of ARCHITECTURE.md).
+1. The import-linter contract in pyproject.toml (the layer order of docs/architecture.md).
 2. Only a context's ``repository.py`` builds statements on its protected tables, so
    that every read goes through ``access.restrict``. The scan below reads the source
    of ``src/taawun`` (AST, nothing is imported), finds the protected models each
@@ -38,6 +38,8 @@ PROTECTED: dict[str, dict[str, str]] = {
         "AgreementDomain": "agreement_domain",
         "AgreementParty": "agreement_party",
         "AgreementPhase": "agreement_phase",
+        "AgreementProposal": "agreement_proposal",
+        "ProposalParty": "proposal_party",
     },
     "taawun.intel.models": {
         "IntelObject": "intel_object",

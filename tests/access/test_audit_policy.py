@@ -49,7 +49,7 @@ def world(loaded_db: Session) -> dict[str, Principal]:
     clock = FixedClock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
     create_accounts(loaded_db, ACCOUNTS, password="audit-policy-pw-1", clock=clock)
     who = {name: access.principal_for_username(loaded_db, username=name) for name in ACCOUNTS}
-    agreement = registry.record_agreement(
+    proposed = registry.propose_agreement(
         who["tr.liaison"],
         loaded_db,
         data=AgreementCreate(
@@ -61,6 +61,11 @@ def world(loaded_db: Session) -> dict[str, Principal]:
             confidential=True,
         ),
         clock=clock,
+    )
+    agreement = proposed.agreement
+    assert proposed.proposal is not None
+    registry.accept_proposal(
+        who["pk.liaison"], loaded_db, proposal_id=proposed.proposal.id, clock=clock
     )
     obj = {
         "type": "indicator",
@@ -122,12 +127,14 @@ def test_an_admin_reads_what_their_agency_did_and_not_what_its_partner_did(
     loaded_db: Session, world: dict[str, Principal]
 ) -> None:
     turkish = "\n".join(_log(loaded_db, world["tr.admin"]))
-    assert "registry.agreement.record tr.liaison" in turkish
+    assert "registry.agreement.propose tr.liaison" in turkish
+    assert "registry.proposal.accept" not in turkish  # Pakistan's acceptance is Pakistan's
     assert "intel.share tr.liaison" in turkish
     assert "intel.read" not in turkish  # Pakistan's read of Turkey's object is Pakistan's
     pakistani = "\n".join(_log(loaded_db, world["pk.admin"]))
     assert "intel.read pk.liaison" in pakistani and SECRET_ID in pakistani
-    assert "intel.share" not in pakistani and "registry.agreement.record" not in pakistani
+    assert "intel.share" not in pakistani and "registry.agreement.propose" not in pakistani
+    assert "registry.proposal.accept pk.liaison" in pakistani
 
 
 def test_an_admin_does_not_read_entries_above_their_clearance(
@@ -138,7 +145,7 @@ def test_an_admin_does_not_read_entries_above_their_clearance(
     assert "access.user.create" in low  # their agency's accounts, UNCLASSIFIED
     sharer = "\n".join(_log(loaded_db, world["tr.low"]))  # their agency shared it
     assert SECRET_ID not in sharer and "intel.share" not in sharer
-    assert "registry.agreement.record tr.liaison" in sharer
+    assert "registry.agreement.propose tr.liaison" in sharer
 
 
 @pytest.mark.parametrize("who", ["tr.liaison", "pk.analyst"])

@@ -239,3 +239,45 @@ def test_in_force_on_a_day_and_during_history(
     assert (
         db.scalar(select(Agreement.id).where(this, in_force_during(year))) is not None
     ) is in_year
+
+
+def _compiled(criterion: object) -> tuple[str, tuple[tuple[str, object], ...]]:
+    from sqlalchemy import ColumnElement
+
+    assert isinstance(criterion, ColumnElement)
+    compiled = criterion.compile()
+    return str(compiled), tuple(sorted(compiled.params.items()))
+
+
+def test_the_view_key_holds_all_the_view_rule_depends_on() -> None:
+    """What one principal read of agreements is cached for others with the same
+    ``view_key`` (``registry/repository.under_revision``): so principals with equal keys
+    must get the same VIEW criterion, whatever else differs (role, clearance, agency, user),
+    and different keys different criteria. A rule that came to depend on more than the key
+    holds would fail here before it leaked through the cache."""
+    from taawun.registry.policy import AGREEMENTS
+
+    principals = [
+        Principal(
+            user_id=UserId(user),
+            username=f"u{user}",
+            agency_id=None if agency is None else AgencyId(agency),
+            state_id=None if state is None else StateId(state),
+            role=role,
+            clearance=clearance,
+        )
+        for user, (state, agency, role, clearance) in enumerate(
+            (s, a, r, c)
+            for s in (None, 1, 2)
+            for a in (None, 10, 11)
+            for r in Role
+            for c in (Clearance.UNCLASSIFIED, Clearance.TOP_SECRET)
+        )
+    ] + [Principal.system_principal(), Principal.system_principal("importer")]
+    by_key: dict[object, set[tuple[str, tuple[tuple[str, object], ...]]]] = {}
+    for who in principals:
+        compiled = _compiled(AGREEMENTS.criterion(who, Action.VIEW))
+        by_key.setdefault(AGREEMENTS.view_key(who), set()).add(compiled)
+    assert all(len(criteria) == 1 for criteria in by_key.values()), by_key
+    distinct = [next(iter(c)) for c in by_key.values()]
+    assert len(set(distinct)) == len(distinct)

@@ -86,7 +86,7 @@ def test_errors_share_one_shape_and_name_the_field(node: Node) -> None:
     assert missing.status_code == 404 and missing.json()["field"] == "agreement"
 
 
-def test_record_and_suspend_agreement_over_http(node: Node) -> None:
+def test_propose_accept_and_suspend_an_agreement_over_http(node: Node) -> None:
     body = {
         "title": "Turkey–Pakistan intelligence sharing (http test)",
         "parties": ["TUR", "PAK"],
@@ -101,7 +101,10 @@ def test_record_and_suspend_agreement_over_http(node: Node) -> None:
     assert viewer.status_code == 403
     created = node.client.post("/api/v1/agreements", json=body, headers=node.auth("tr.liaison"))
     assert created.status_code == 201, created.text
-    agreement_id = created.json()["id"]
+    agreement_id = created.json()["agreement"]["id"]
+    proposal = created.json()["proposal"]
+    assert created.json()["agreement"]["status"] == "proposed"
+    assert proposal["kind"] == "record" and proposal["awaiting"] == ["PAK"]
     duplicate = node.client.post("/api/v1/agreements", json=body, headers=node.auth("pk.liaison"))
     assert duplicate.status_code == 409 and duplicate.json()["field"] == "title"
     # confidential: the Saudi user cannot see it, not even by id, and gets a plain 404
@@ -110,6 +113,30 @@ def test_record_and_suspend_agreement_over_http(node: Node) -> None:
     assert hidden.json() == node.client.get(
         "/api/v1/agreements/987654", headers=node.auth("sa.liaison")
     ).json() | {"message": hidden.json()["message"], "value": hidden.json()["value"]}
+    nor_its_proposal = node.client.get(
+        f"/api/v1/proposals/{proposal['id']}", headers=node.auth("sa.liaison")
+    )
+    missing = node.client.get(
+        "/api/v1/proposals/00000000-0000-4000-8000-000000000000", headers=node.auth("sa.liaison")
+    )
+    assert nor_its_proposal.status_code == missing.status_code == 404
+    assert nor_its_proposal.json() | {"message": "", "value": ""} == missing.json() | {
+        "message": "",
+        "value": "",
+    }
+    # Proposed, it is not in force: nothing to suspend until Pakistan accepts.
+    early = node.client.post(
+        f"/api/v1/agreements/{agreement_id}/suspend", headers=node.auth("pk.liaison")
+    )
+    assert early.status_code == 409
+    waiting = node.client.get(
+        "/api/v1/proposals", params={"awaiting": "me"}, headers=node.auth("pk.liaison")
+    )
+    assert proposal["id"] in [p["id"] for p in waiting.json()]
+    accepted = node.client.post(
+        f"/api/v1/proposals/{proposal['id']}/accept", headers=node.auth("pk.liaison")
+    )
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     suspend_hidden = node.client.post(
         f"/api/v1/agreements/{agreement_id}/suspend", headers=node.auth("sa.liaison")
     )
@@ -124,12 +151,53 @@ def test_record_and_suspend_agreement_over_http(node: Node) -> None:
         f"/api/v1/agreements/{agreement_id}/suspend", headers=node.auth("pk.liaison")
     )
     assert again.status_code == 409
+    # Turkey cannot lift Pakistan's suspension: its resumption is a proposal (202).
+    resumed = node.client.post(
+        f"/api/v1/agreements/{agreement_id}/resume", headers=node.auth("tr.liaison")
+    )
+    assert resumed.status_code == 202, resumed.text
+    assert resumed.json()["agreement"]["status"] == "suspended"
+    assert resumed.json()["proposal"]["awaiting"] == ["PAK"]
     patched = node.client.patch(
         f"/api/v1/agreements/{agreement_id}",
         json={"domains": ["intelligence_sharing", "friendship"]},
         headers=node.auth("tr.liaison"),
     )
     assert patched.status_code == 422 and "friendship" in patched.json()["message"]
+    # A lower ceiling takes effect at once; a higher one waits for Pakistan. One proposal
+    # at a time: the open resumption is named.
+    lowered = node.client.patch(
+        f"/api/v1/agreements/{agreement_id}",
+        json={"sharing_ceiling": "CONFIDENTIAL"},
+        headers=node.auth("tr.liaison"),
+    )
+    assert lowered.status_code == 200 and lowered.json()["proposal"] is None
+    assert lowered.json()["agreement"]["sharing_ceiling"] == "CONFIDENTIAL"
+    busy = node.client.patch(
+        f"/api/v1/agreements/{agreement_id}",
+        json={"sharing_ceiling": "TOP_SECRET"},
+        headers=node.auth("tr.liaison"),
+    )
+    assert busy.status_code == 409 and resumed.json()["proposal"]["id"] in busy.json()["message"]
+    declined = node.client.post(
+        f"/api/v1/proposals/{resumed.json()['proposal']['id']}/decline",
+        headers=node.auth("pk.liaison"),
+    )
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    raised = node.client.patch(
+        f"/api/v1/agreements/{agreement_id}",
+        json={"sharing_ceiling": "TOP_SECRET"},
+        headers=node.auth("tr.liaison"),
+    )
+    assert raised.status_code == 202 and raised.json()["proposal"]["changes"] == {
+        "sharing_ceiling": "TOP_SECRET"
+    }
+    imported = node.client.patch(
+        "/api/v1/agreements/ATOP 4965",
+        json={"domains": ["mutual_defense", "intelligence_sharing"]},
+        headers=node.auth("sa.liaison"),
+    )
+    assert imported.status_code == 403 and "implementing arrangement" in imported.json()["message"]
 
 
 def test_bad_body_names_the_field(node: Node) -> None:

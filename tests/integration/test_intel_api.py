@@ -164,7 +164,10 @@ def test_a_third_state_sees_nothing_of_a_turkey_pakistan_release(
 def test_revoke_makes_a_revoked_version_hidden_from_lists(node: Node, shared: Shared) -> None:
     target = shared.indicators[4]
     other = node.client.post(f"{URL}/{target}/revoke", headers=node.auth("pk.liaison"))
-    assert other.status_code == 404
+    assert other.status_code == 403  # Pakistan may read it, and is told it is not the owner
+    assert "only its owner may revoke it" in other.json()["message"]
+    outsider = node.client.post(f"{URL}/{target}/revoke", headers=node.auth("sa.liaison"))
+    assert outsider.status_code == 404 and outsider.json() == not_found(target)
     done = node.client.post(f"{URL}/{target}/revoke", headers=node.auth("tr.liaison"))
     assert done.status_code == 200, done.text
     assert done.json()["revoked"] is True and done.json()["object"]["revoked"] is True
@@ -181,7 +184,7 @@ def test_only_the_owner_changes_a_release(node: Node, shared: Shared) -> None:
     body = {"release_to": []}
     assert (
         node.client.put(f"{target}/release", json=body, headers=node.auth("pk.liaison")).status_code
-        == 404
+        == 403
     )
     assert (
         node.client.put(f"{target}/release", json=body, headers=node.auth("sa.viewer")).status_code
@@ -260,7 +263,7 @@ def test_bad_objects_fail_alone_with_their_reasons(node: Node, shared: Shared) -
         release_to=[str(shared.agreement)],
         classification="TOP_SECRET",
     )
-    assert "above the ceiling" in above.json()["outcomes"][0]["reasons"][0]
+    assert "above your clearance" in above.json()["outcomes"][0]["reasons"][0]
     not_objects = node.client.post(
         f"{URL}/share", json={"objects": [1, "x"]}, headers=node.auth("tr.liaison")
     )
@@ -280,7 +283,8 @@ def test_delete_is_for_the_owner_only(node: Node, shared: Shared) -> None:
         share(node, "tr.liaison", [obj], release_to=[str(shared.agreement)]).json()["stored"] == 1
     )
     target = f"{URL}/{obj['id']}"
-    assert node.client.delete(target, headers=node.auth("pk.liaison")).status_code == 404
+    assert node.client.delete(target, headers=node.auth("pk.liaison")).status_code == 403
+    assert node.client.delete(target, headers=node.auth("sa.liaison")).status_code == 404
     done = node.client.delete(target, headers=node.auth("tr.liaison"))
     assert done.json() == {"id": obj["id"], "versions_deleted": 1}
     assert node.client.get(target, headers=node.auth("tr.liaison")).status_code == 404

@@ -3,7 +3,7 @@ process, its exit-code mapping included (see test_cli.call)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from stix2validator import validate_string
 
@@ -58,17 +59,17 @@ class IntelNode:
         return str(path)
 
 
-@pytest.fixture(scope="module")
-def node(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[IntelNode]:
-    """A loaded node with agencies of Turkey, Pakistan and Saudi Arabia, one liaison each, and a
-    Turkey–Pakistan intelligence-sharing agreement (ceiling SECRET)."""
-    tmp = tmp_path_factory.mktemp(f"{backend}-intel-cli")
-    engine = new_database(backend, "intelcli", tmp)
+def sharing_node(
+    backend: str, tmp: Path, label: str, users: Mapping[str, tuple[str, str]]
+) -> tuple[Engine, dict[str, str], int]:
+    """A loaded node with an agency and a liaison (SECRET) per user, a Turkey–Pakistan
+    intelligence-sharing agreement (ceiling SECRET), and the CLI's environment for it."""
+    engine = new_database(backend, label, tmp)
     root = Principal.system_principal("test")
     clock = SystemClock()
     with Session(engine) as session:
         import_all(session)
-        for username, (state, agency) in USERS.items():
+        for username, (state, agency) in users.items():
             state_id = resolve_state(session, state).id
             agency_id = access.create_agency(
                 root, session, state_id=state_id, name=agency, clock=clock
@@ -78,14 +79,14 @@ def node(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Int
                 agency_id=agency_id,
                 role=Role.LIAISON,
                 clearance=Clearance.SECRET,
-                password="intel-cli-password-1",
+                password=f"{label}-password-1",
             )
             access.create_user(root, session, data=data, clock=clock)
         agreement = changes.record_agreement(
             root,
             session,
             data=AgreementCreate(
-                title="Turkey–Pakistan intelligence sharing (test)",
+                title=f"Turkey–Pakistan intelligence sharing ({label})",
                 parties=["TUR", "PAK"],
                 domains=["intelligence_sharing"],
                 in_force=date(2024, 1, 1),
@@ -98,6 +99,15 @@ def node(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Int
         "TAAWUN_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "TAAWUN_USER": "",
     }
+    return engine, env, agreement
+
+
+@pytest.fixture(scope="module")
+def node(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[IntelNode]:
+    """A loaded node with agencies of Turkey, Pakistan and Saudi Arabia, one liaison each, and a
+    Turkey–Pakistan intelligence-sharing agreement (ceiling SECRET)."""
+    tmp = tmp_path_factory.mktemp(f"{backend}-intel-cli")
+    engine, env, agreement = sharing_node(backend, tmp, "intelcli", USERS)
     yield IntelNode(env=env, tmp=tmp, agreement=agreement)
     engine.dispose()
 
@@ -176,13 +186,13 @@ def test_show_prints_the_banner_first(node: IntelNode, shared: list[str]) -> Non
 
 
 def test_release_and_revoke_are_the_owners(node: IntelNode, shared: list[str]) -> None:
-    assert node.run("release", shared[2], user="pk.liaison").code == 3
+    assert node.run("release", shared[2], user="pk.liaison").code == 6  # readable, not owned
     pulled = node.run("release", shared[2], user="tr.liaison")
     assert pulled.code == 0 and "released under: no agreement" in pulled.out
     assert node.run("show", shared[2], user="pk.liaison").code == 3
     back = node.run("release", shared[2], "--release", str(node.agreement), user="tr.liaison")
     assert back.code == 0 and f"released under: {node.agreement}" in back.out
-    assert node.run("revoke", shared[2], user="pk.liaison").code == 3
+    assert node.run("revoke", shared[2], user="pk.liaison").code == 6
     revoked = node.run("revoke", shared[2], user="tr.liaison")
     assert revoked.code == 0 and "revoked" in revoked.out
     assert shared[2] not in {i["id"] for i in node.json("list", user="pk.liaison")["items"]}

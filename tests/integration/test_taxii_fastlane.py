@@ -194,3 +194,33 @@ def test_a_token_whose_use_is_due_is_answered_and_its_use_recorded_apart(
     with Session(taxii.engine) as session:  # _ask waited for the deferred writer
         used = session.scalar(select(ApiToken.last_used_at).where(ApiToken.token_hash == digest))
     assert used is not None
+
+
+def test_an_unexpected_error_in_the_lane_is_logged_counted_and_answered_by_the_app(
+    taxii: Taxii,
+    shared: dict[str, Any],
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before, the lane swallowed any exception and let the application answer: a bug in
+    it showed only as a slower request. Now the decline is logged with its traceback and
+    counted, and the answer is still the endpoint's."""
+    from taawun.intel.taxii import fastlane
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the lane")
+
+    monkeypatch.setattr(fastlane, "answer_objects", broken)
+    state = taxii.client.app.state  # type: ignore[attr-defined]
+    declines, answers = state.fast_lane_declines, _answers(taxii)
+    with caplog.at_level("ERROR", logger="taawun.intel.taxii.fastlane"):
+        status, _, body, _ = _ask(taxii, shared, ANSWERED["listing"], lane=True)
+    assert status == 200 and b'"objects"' in body  # the endpoint answered
+    assert _answers(taxii) == answers
+    if backend == "sqlite":  # the lane runs where reads are inline only
+        assert state.fast_lane_declines == declines + 1
+        (record,) = [r for r in caplog.records if "declined" in r.getMessage()]
+        assert record.exc_info is not None and "a bug in the lane" in str(record.exc_info[1])
+    else:
+        assert state.fast_lane_declines == declines and not caplog.records

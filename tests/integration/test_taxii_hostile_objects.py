@@ -82,6 +82,12 @@ def huge_object() -> dict[str, Any]:
     )
 
 
+def nul_in_a_name() -> dict[str, Any]:
+    """PostgreSQL stores no NUL in text: before, one such object failed its whole envelope
+    there (and was stored on SQLite)."""
+    return indicator(name="before\x00after")
+
+
 HOSTILE: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     # name: (object, words its one reason must hold)
     "pattern nesting 400 parentheses": (deep_pattern, ("pattern:", "nest")),
@@ -91,6 +97,7 @@ HOSTILE: dict[str, tuple[Callable[[], dict[str, Any]], tuple[str, ...]]] = {
     "5 MB hash in a pattern": (huge_hash_in_pattern, ("pattern:", "MAX_PATTERN_LENGTH")),
     "5 MB hash value": (huge_hash_value, ("hashes.SHA-256:", "MAX_STRING_LENGTH")),
     "1.2 MB object": (huge_object, ("(object):", "MAX_OBJECT_BYTES")),
+    "NUL in a name": (nul_in_a_name, ("name:", "NUL")),
 }
 
 

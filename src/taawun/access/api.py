@@ -1,4 +1,9 @@
-"""The accounts router: who am I, agencies, users, tokens, the audit log."""
+"""The accounts router: who am I, agencies, users, tokens, the audit log.
+
+Who may do what is ``access.policy``: an admin administers their own agency (another
+agency's user answers 404, as a missing one does), the node operator (at the shell) every
+agency, everyone else their own password and tokens.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from taawun.access import service
+from taawun.access import service, tokens
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.access.schemas import (
     AgencyCreate,
@@ -43,15 +48,35 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=80)
-    username: str | None = Field(default=None, description="admins may issue for another user")
-    expires_at: datetime | None = None
+    username: str | None = Field(
+        default=None, description="an admin may issue for a user of their agency"
+    )
+    expires_at: datetime | None = Field(
+        default=None,
+        description=f"when it expires (with a time zone); at most {tokens.MAX_LIFETIME_DAYS} "
+        "days ahead",
+    )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=tokens.MAX_LIFETIME_DAYS,
+        description="or: how many days from now it expires; without either, "
+        f"{tokens.DEFAULT_LIFETIME_DAYS}",
+    )
 
 
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     password: SecretStr
-    current_password: SecretStr | None = None
+    current_password: SecretStr | None = Field(
+        default=None, description="required to change one's own password"
+    )
+    revoke_tokens: bool = Field(
+        default=False,
+        description="revoke every token of the user too (after a suspected compromise); "
+        "without, they keep working",
+    )
 
 
 @router.get("/me")
@@ -81,6 +106,16 @@ def create_agency(
     )
 
 
+@router.delete("/agencies/{agency_id}", status_code=204, responses=error_responses(409))
+def remove_agency(
+    agency_id: Id, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> None:
+    """Remove an agency added by mistake: refused (409) while it has users, active or
+    disabled (an agency that has served is retired by disabling its users), or owns or is
+    named by intel. An admin may remove only their own agency (403 for another)."""
+    service.remove_agency(principal, session, agency_id=agency_id, clock=clock)
+
+
 @router.get("/users")
 def list_users(
     principal: PrincipalDep, session: SessionDep, agency_id: IdFilter = None
@@ -103,6 +138,9 @@ def set_password(
     session: SessionDep,
     clock: ClockDep,
 ) -> None:
+    """Change one's own password (giving the current one), or, as an admin, reset that of a
+    user of one's agency cleared no higher than oneself; ``revoke_tokens`` revokes all
+    the user's tokens with it."""
     current = data.current_password.get_secret_value() if data.current_password else None
     service.set_password(
         principal,
@@ -110,14 +148,34 @@ def set_password(
         username=username,
         password=data.password.get_secret_value(),
         current_password=current,
+        revoke_tokens=data.revoke_tokens,
         clock=clock,
     )
+
+
+@router.post("/users/{username}/disable", responses=error_responses(409))
+def disable_user(
+    username: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> UserRead:
+    """Stop the user's password and tokens at once (an admin: a user of their agency, not
+    themselves)."""
+    return service.disable_user(principal, session, username=username, clock=clock)
+
+
+@router.post("/users/{username}/enable", responses=error_responses(409))
+def enable_user(
+    username: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> UserRead:
+    """Let a disabled user sign in again; their unexpired, unrevoked tokens work again."""
+    return service.enable_user(principal, session, username=username, clock=clock)
 
 
 @router.get("/tokens")
 def list_tokens(
     principal: PrincipalDep, session: SessionDep, username: str | None = None
 ) -> list[TokenRead]:
+    """Tokens with their last use, never the token or its digest: one's own; an admin's,
+    those of their agency's users; ``username`` narrows to one user's."""
     return service.list_tokens(principal, session, username=username)
 
 
@@ -125,13 +183,15 @@ def list_tokens(
 def issue_token(
     data: TokenRequest, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> TokenIssued:
-    """Issue a bearer token; the response is the only time it is shown."""
+    """Issue a bearer token; the response is the only time it is shown. It expires after
+    ``expires_in_days`` or at ``expires_at`` (not both), by default in 90 days."""
     return service.issue_token(
         principal,
         session,
         username=data.username or principal.username,
         name=data.name,
         expires_at=data.expires_at,
+        expires_in_days=data.expires_in_days,
         clock=clock,
         ids=RandomIds(),
     )

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from taawun.access.models import AuditEntry
@@ -194,10 +194,6 @@ def verify_entries(entries: Iterable[AuditEntry]) -> ChainReport:
 def verify_chain(session: Session) -> ChainReport:
     rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(2000)
     return verify_entries(rows)
-
-
-def count_entries(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
 
 # --- for checkpoints of the head (``access.checkpoints``) -------------------------------

@@ -92,16 +92,31 @@ async def work_dep(request: Request) -> AsyncIterator[Work]:
         session: Session = (state.write_sessionmaker if writes else _factory(request))()
         attach(session, state.deferred, writes=writes)
         setattr(request.state, SESSION_STATE, session)  # for error handlers that must roll back
+        ended = False  # once the transaction's end is under way, it closes the session
         try:
             principal = await _caller(request, session, inline=inline)
             try:
                 yield Work(principal, session)
             except BaseException:
-                await _call(inline, session.rollback)
+                ended = True
+                await _call(inline, partial(_end, session, commit=False))
                 raise
-            await _call(inline, session.commit)
+            ended = True
+            await _call(inline, partial(_end, session, commit=True))
         finally:
-            await _call(inline, session.close)
+            if not ended:
+                await _call(inline, session.close)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close, in one hop to a thread rather than two."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 async def _call(inline: bool, work: Callable[[], T]) -> T:
@@ -165,21 +180,6 @@ async def _caller(request: Request, session: Session, *, inline: bool) -> Princi
     return await run_in_threadpool(
         _authenticate_keeping_failures, session, scheme, credentials, clock, source
     )
-
-
-async def run_read(request: Request, read: Callable[[], T]) -> T:
-    """Run a read's synchronous database work where it is cheapest.
-
-    On SQLite (the embedded default) the database is in this process and, in WAL mode, a
-    reader never waits for a writer: the read is CPU work like the rest of the request, and
-    handing it to a worker thread costs more than a lookup by id does (one hop measured about
-    1 ms per 1,000-object page on the benchmark machine; ``benchmarks/README.md``). So it runs
-    here, on the event loop. On PostgreSQL a query waits on the network, so it goes to a
-    worker thread. Only reads belong here: anything that may write (an audit entry) runs in
-    a worker thread, where waiting for SQLite's write lock blocks no one else."""
-    if request.app.state.inline_reads and request.method in READ_METHODS:
-        return read()
-    return await run_in_threadpool(read)
 
 
 def _authenticate_keeping_failures(

@@ -40,9 +40,31 @@ def agencies(session: Session, principal: Principal, *, state_id: int | None) ->
     return list(session.scalars(stmt.order_by(Agency.state_id, Agency.name)))
 
 
-def visible_agency(session: Session, principal: Principal, agency_id: int) -> Agency | None:
-    stmt = restrict(select(Agency), principal, Action.VIEW, policy=AgencyPolicy())
+def visible_agency(
+    session: Session, principal: Principal, agency_id: int, *, action: Action = Action.VIEW
+) -> Agency | None:
+    stmt = restrict(select(Agency), principal, action, policy=AgencyPolicy())
     return session.scalars(stmt.where(Agency.id == agency_id)).first()
+
+
+def agency_users(session: Session, principal: Principal, agency_id: int) -> tuple[int, int]:
+    """How many users agency ``agency_id`` has that ``principal`` sees, and how many of
+    them are active."""
+    stmt = restrict(
+        select(func.count(), func.count().filter(User.active.is_(True))),
+        principal,
+        Action.VIEW,
+        policy=UserPolicy(),
+    ).where(User.agency_id == agency_id)
+    row = session.execute(stmt).one()
+    return int(row[0]), int(row[1])
+
+
+def delete_agency(session: Session, agency: Agency) -> None:
+    """Delete the agency's row; the foreign keys that name it (``RESTRICT``) refuse it while
+    anything does."""
+    session.delete(agency)
+    session.flush()
 
 
 # --- users ------------------------------------------------------------------------------
@@ -59,8 +81,10 @@ def set_password_hash(session: Session, *, user_id: int, password_hash: str) -> 
     session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
 
 
-def visible_user(session: Session, principal: Principal, username: str) -> User | None:
-    stmt = restrict(select(User), principal, Action.VIEW, policy=UserPolicy())
+def visible_user(
+    session: Session, principal: Principal, username: str, *, action: Action = Action.VIEW
+) -> User | None:
+    stmt = restrict(select(User), principal, action, policy=UserPolicy())
     return session.scalars(stmt.where(User.username == username)).first()
 
 
@@ -131,9 +155,21 @@ def touch_token(session: Session, token_id: int, when: datetime) -> None:
     )
 
 
-def token_by_id(session: Session, token_id: int) -> tuple[ApiToken, str] | None:
-    row = session.execute(_tokens().where(ApiToken.id == token_id)).first()
-    return None if row is None else (row[0], row[1])
+def token_by_id(session: Session, token_id: int) -> tuple[ApiToken, str, int] | None:
+    """Unrestricted: the token, its user's name and agency (``service.revoke_token`` then
+    asks whether the caller sees that user)."""
+    row = session.execute(_tokens().add_columns(User.agency_id).where(ApiToken.id == token_id))
+    found = row.first()
+    return None if found is None else (found[0], found[1], found[2])
+
+
+def revoke_tokens_of(session: Session, *, user_id: int, when: datetime) -> list[int]:
+    """Revoke every token of user ``user_id`` not revoked yet; returns their ids."""
+    live = select(ApiToken.id).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ids = list(session.scalars(live.order_by(ApiToken.id)))
+    if ids:
+        session.execute(update(ApiToken).where(ApiToken.id.in_(ids)).values(revoked_at=when))
+    return ids
 
 
 def tokens(

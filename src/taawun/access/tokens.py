@@ -3,7 +3,9 @@
 The token carries 32 random bytes, so a plain SHA-256 (not a slow hash) is
 enough to make the stored digest useless to a reader of the database, and it
 lets the token be found by an indexed equality lookup. The first 8 characters
-are kept to tell tokens apart in listings.
+are kept to tell tokens apart in listings. Every token expires: after
+``DEFAULT_LIFETIME_DAYS`` unless its issuer says otherwise, and never later than
+``MAX_LIFETIME_DAYS`` after it was issued.
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ from taawun.core.ids import IdFactory
 SCHEME = "tw_"
 PREFIX_LENGTH = 8
 RANDOM_BYTES = 32
+# How long a token lives when its issuer does not say: a quarter, so that a token copied
+# into a script or a CI secret and forgotten stops working on its own, while a script run
+# for a season does not need a new one every month (GitLab's and GitHub's defaults are 30
+# days; a partner agency's integration is renewed less often than a developer's laptop).
+DEFAULT_LIFETIME_DAYS = 90
+# The longest a token may be issued for: a year, plus the day a leap year adds, so that
+# "one year from today" is always accepted. Every token expires; a longer need is met by
+# issuing the next one before this one ends.
+MAX_LIFETIME_DAYS = 366
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,7 @@
-"""What every command needs: the node's settings, a database session, and who is asking."""
+"""What every command needs: the node's settings, a database session, and who is asking.
+
+Imported when a command runs (it brings in SQLAlchemy), never when the CLI starts.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from taawun.access import service as access
 from taawun.core.errors import TaawunError
 from taawun.core.principal import Principal
 from taawun.core.settings import Settings
@@ -26,6 +28,7 @@ def engine(settings: Settings | None = None) -> Engine:
     settings = settings or Settings.from_env()
     built = make_engine(settings.database_url)
     if not is_initialized(built):
+        built.dispose()
         raise NodeNotInitialized(
             f"no taawun node at {settings.database_url}; run `taawun init` (or `taawun demo`)"
         )
@@ -35,9 +38,12 @@ def engine(settings: Settings | None = None) -> Engine:
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """One transaction: committed when the command succeeds, rolled back on any error."""
-    factory = make_sessionmaker(engine())
-    with factory() as session, session.begin():
-        yield session
+    built = engine()
+    try:
+        with make_sessionmaker(built)() as session, session.begin():
+            yield session
+    finally:
+        built.dispose()
 
 
 def operator() -> Principal:
@@ -53,4 +59,6 @@ def viewer(session: Session, as_user: str | None) -> Principal:
     """Queries answer as nobody in particular (public facts) unless ``--as USER`` is given."""
     if as_user is None:
         return Principal.public()
+    from taawun.access import service as access
+
     return access.principal_for_username(session, username=as_user)

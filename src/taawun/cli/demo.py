@@ -1,36 +1,28 @@
 """`taawun demo`: a working node in one command, loaded with real data.
 
 Initialises the node, imports the datasets, creates agencies of real states
-with one user each (credentials printed, passwords new on every run), shares real threat
-content from the MISP galaxies under real agreements (``seed_intel``), and serves.
+with one user each (credentials printed, passwords new on every run), records an implementing
+arrangement for intelligence sharing under each of three real agreements (one party's liaison
+proposes it, the others' accept it: the consent of every party, as for any user), shares real
+threat content from the MISP galaxies under those arrangements (``seed_intel``), and serves.
+The port is checked first, so a busy one fails at once rather than after the set-up.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from taawun.access import service
-from taawun.access.authentication import principal_for_username
-from taawun.access.schemas import UserCreate
 from taawun.cli import node
-from taawun.cli._context import operator, unit_of_work
 from taawun.cli._output import console
-from taawun.core.clock import SystemClock
+from taawun.core.clock import Clock, SystemClock
 from taawun.core.errors import NotFound
-from taawun.core.ids import RandomIds
 from taawun.core.principal import Clearance, Principal, Role
-from taawun.intel import changes as intel_changes
-from taawun.intel import demo_content
-from taawun.intel.markings import MarkingDefaults
-from taawun.registry import changes
-from taawun.registry import service as registry
-from taawun.registry.policy import SHARING_DOMAIN
-from taawun.registry.resolver import resolve_state
-from taawun.registry.schemas import AgreementUpdate
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # (state, agency, kind, username, role, clearance): real agencies of the seed's partnerships.
 DEMO_ACCOUNTS = [
@@ -58,6 +50,14 @@ DEMO_ACCOUNTS = [
         Role.ANALYST,
         Clearance.CONFIDENTIAL,
     ),
+    (
+        "SAU",
+        "General Intelligence Presidency",
+        "intelligence",
+        "gip.liaison",
+        Role.LIAISON,
+        Clearance.SECRET,
+    ),
     ("ARE", "Ministry of Defence", "defence", "uae.mod.desk", Role.LIAISON, Clearance.SECRET),
     (
         "AZE",
@@ -84,6 +84,12 @@ def _password() -> str:
 
 def seed_accounts() -> list[tuple[str, str, str, str, str]]:
     """Create (or reset) the demo accounts; returns (user, password, token, agency, state)."""
+    from taawun.access import service
+    from taawun.access.schemas import UserCreate
+    from taawun.cli._context import operator, unit_of_work
+    from taawun.core.ids import RandomIds
+    from taawun.registry.resolver import resolve_state
+
     out = []
     clock = SystemClock()
     with unit_of_work() as session:
@@ -132,51 +138,106 @@ SHARERS = {
     "ARE": "uae.mod.desk",
     "AZE": "dtx.liaison",
 }
+# Who acts for each state in the consent to the demo's arrangements.
+LIAISONS = {
+    "PAK": "isi.liaison",
+    "TUR": "mit.liaison",
+    "SAU": "gip.liaison",
+    "ARE": "uae.mod.desk",
+    "AZE": "dtx.liaison",
+}
 NO_CHANNEL_NOTE = (
     "Turkey and Pakistan have no agreement in force that could carry intelligence in the real "
     "record; the demo invents none, so MIT and ISI do not see each other's objects."
 )
 
 
-def _cover_sharing(session: Session, clock: SystemClock) -> list[str]:
-    """Amend each demo agreement (audited) to cover intelligence_sharing, once."""
-    who = operator()
+def arrangement_title(ref: str) -> str:
+    return f"Intelligence-sharing arrangement under {ref} (taawun demo)"
+
+
+def _arrangements(session: Session, clock: Clock) -> tuple[dict[str, str], list[str]]:
+    """Under each demo agreement, an implementing arrangement covering intelligence_sharing:
+    proposed by the first demo party's liaison and accepted by each other's, once (a second
+    run finds it). Returns agreement ref -> arrangement id, and what was done."""
+    from taawun.cli._context import operator
+    from taawun.intel import demo_content
+    from taawun.registry import changes
+    from taawun.registry import service as registry
+    from taawun.registry.policy import SHARING_DOMAIN
+    from taawun.registry.schemas import AgreementCreate
+
+    found: dict[str, str] = {}
     lines = []
-    for ref, (_, ceiling) in demo_content.AGREEMENTS.items():
-        agreement = registry.get_agreement(who, session, ref=ref)
-        if SHARING_DOMAIN in agreement.domains:
-            lines.append(f"{ref}: already covers intelligence_sharing")
+    for ref, (parties, ceiling) in demo_content.AGREEMENTS.items():
+        title = arrangement_title(ref)
+        parent = registry.get_agreement(operator(), session, ref=ref)
+        existing = [
+            a
+            for a in (
+                registry.get_agreement(operator(), session, ref=i) for i in parent.arrangements
+            )
+            if a.title == title and a.status == "in_force"
+        ]
+        if existing:
+            found[ref] = str(existing[0].id)
+            lines.append(f"{ref}: arrangement {existing[0].id} already in force")
             continue
-        changes.amend_agreement(
-            who,
+        proposer, *others = parties
+        outcome = changes.propose_agreement(
+            access_principal(session, LIAISONS[proposer]),
             session,
-            ref=ref,
-            data=AgreementUpdate(
-                domains=[*agreement.domains, SHARING_DOMAIN],
+            data=AgreementCreate(
+                title=title,
+                parties=list(parties),
+                domains=[SHARING_DOMAIN],
                 sharing_ceiling=ceiling,
-                terms={**agreement.terms, SHARING_DOMAIN: "added by the taawun demo"},
+                parent=ref,
+                terms={SHARING_DOMAIN: "recorded by the taawun demo"},
             ),
             clock=clock,
         )
-        lines.append(f"{ref}: amended to cover intelligence_sharing (ceiling {ceiling.name})")
-    return lines
+        assert outcome.proposal is not None  # a user's agreement is proposed
+        for other in others:
+            changes.accept_proposal(
+                access_principal(session, LIAISONS[other]),
+                session,
+                proposal_id=outcome.proposal.id,
+                clock=clock,
+            )
+        found[ref] = str(outcome.agreement.id)
+        lines.append(
+            f"{ref}: arrangement {outcome.agreement.id} (intelligence_sharing, ceiling "
+            f"{ceiling.name}) proposed by {LIAISONS[proposer]}, accepted by "
+            f"{', '.join(LIAISONS[o] for o in others)}"
+        )
+    return found, lines
 
 
 def seed_intel() -> None:
-    """Share the MISP-galaxy threat content as the demo agencies, under the demo agreements."""
-    content = demo_content.from_galaxies()
+    """Share the MISP-galaxy threat content as the demo agencies, under the implementing
+    arrangements of the demo agreements."""
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import changes as intel_changes
+    from taawun.intel import demo_content
+    from taawun.intel.markings import MarkingDefaults
+
     clock = SystemClock()
     with unit_of_work() as session:
-        console.print("[bold]Demo intelligence[/bold] (MISP galaxies: threat actors, MITRE):")
-        for line in _cover_sharing(session, clock):
+        console().print("[bold]Demo intelligence[/bold] (MISP galaxies: threat actors, MITRE):")
+        arrangements, lines = _arrangements(session, clock)
+        for line in lines:
             typer.echo(f"  {line}")
+        content = demo_content.under_arrangements(demo_content.from_galaxies(), arrangements)
         for owner, username in SHARERS.items():
             objects = [d.obj for d in content if d.owner == owner]
             principal = access_principal(session, username)
             report = intel_changes.share(
                 principal, session, objects=objects, defaults=MarkingDefaults(), clock=clock
             )
-            under = ", ".join(demo_content.releases_of(owner))
+            under = ", ".join(
+                f"{arrangements[ref]} (under {ref})" for ref in demo_content.releases_of(owner)
+            )
             typer.echo(
                 f"  {username:<13} {report.total} objects under {under}: {report.stored} "
                 f"stored, {report.duplicates} already there, {report.failed} failed"
@@ -188,6 +249,8 @@ def seed_intel() -> None:
 
 
 def access_principal(session: Session, username: str) -> Principal:
+    from taawun.access.authentication import principal_for_username
+
     return principal_for_username(session, username=username)
 
 
@@ -197,11 +260,13 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="set up, print, and exit")] = False,
 ) -> None:
     """Set up a demo node with real data and demo accounts, then serve it."""
+    if not no_serve:
+        node.check_listen(host, port)
     node.init()
     node.import_data(force=False)
     accounts = seed_accounts()
     seed_intel()
-    console.print("[bold]Demo accounts[/bold] (passwords and tokens are new on every run):")
+    console().print("[bold]Demo accounts[/bold] (passwords and tokens are new on every run):")
     for username, password, token, agency, state in accounts:
         # plain lines, never wrapped or cut, so credentials can be copied whole
         typer.echo(f"  {username:<13} password {password}  token {token}  ({agency}, {state})")

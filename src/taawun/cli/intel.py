@@ -2,29 +2,28 @@
 
 Intel is always shared and read as a user of an agency, so every command needs ``--as USERNAME``
 (or ``TAAWUN_USER``); what it answers is exactly what the release policy lets that user read.
+The intel context (and STIX validation with it) is imported when a command runs.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy.orm import Session
 
-from taawun.access.authentication import principal_for_username
-from taawun.cli._context import unit_of_work
-from taawun.cli._output import Format, console, emit, err_console
+from taawun.cli._output import Format, emit, err_console, text
 from taawun.core.clock import SystemClock
 from taawun.core.errors import InvalidInput, Unauthenticated
-from taawun.core.principal import Principal
-from taawun.intel import changes, service
-from taawun.intel.schemas import ObjectOutcome, ShareDefaults
 
-app = typer.Typer(help="Intelligence shared under agreements (STIX 2.1).", no_args_is_help=True)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from taawun.core.principal import Principal
+    from taawun.intel.schemas import ObjectOutcome
+
+app = typer.Typer(help="Intelligence shared under agreements (STIX 2.1).")
 
 CHUNK = 500
 
@@ -48,12 +47,16 @@ def member(session: Session, as_user: str | None) -> Principal:
             "intel is shared and read as a user of an agency: pass --as USERNAME "
             "(or set TAAWUN_USER)"
         )
+    from taawun.access.authentication import principal_for_username
+
     return principal_for_username(session, username=as_user)
 
 
 def read_objects(path: str) -> list[Any]:
     """The objects of a STIX bundle, a TAXII envelope (``{"objects": [...]}``) or a JSON list;
     ``-`` reads standard input."""
+    import orjson
+
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
@@ -97,6 +100,12 @@ def share(
 
     Exits 0 when every object is stored (or already was), 2 when any failed.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import changes
+    from taawun.intel.schemas import ShareDefaults
+
     with unit_of_work() as session:
         member(session, as_user)  # refuse before reading a large file
     defaults = changes.marking_defaults(
@@ -116,7 +125,7 @@ def share(
         TextColumn("sharing"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=err_console,
+        console=err_console(),
         disable=len(objects) <= CHUNK,
     ) as progress:
         task = progress.add_task("share", total=len(objects))
@@ -164,9 +173,14 @@ def list_intel(
     as_user: AsUser = None,
 ) -> None:
     """What you may read, newest version of each object, oldest added first."""
+    from taawun.cli import _names
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import service
+
     with unit_of_work() as session:
+        who = member(session, as_user)
         page = service.list_intel(
-            member(session, as_user),
+            who,
             session,
             types=types or (),
             text=text,
@@ -176,9 +190,13 @@ def list_intel(
             include_revoked=include_revoked,
             limit=limit,
         )
+        owners = _names.agencies(who, session) if fmt is Format.TABLE else {}
     notes = [f"{len(page.items)} of {page.total}"]
     if page.next:
         notes.append(f"more: --after {page.next}")
+    columns = ["id", "type", "label", "owner_agency_id", "tlp", "classification", "version"]
+    if fmt is Format.TABLE:  # the type begins the id; the owner by name
+        columns = ["id", "label", "owner", "tlp", "classification", "version"]
     emit(
         fmt,
         document=page,
@@ -186,12 +204,14 @@ def list_intel(
             {
                 **item.model_dump(),
                 "label": _short(item.label) if fmt is Format.TABLE else item.label,
+                "owner": owners.get(item.owner_agency_id, item.owner_agency_id),
             }
             for item in page.items
         ],
-        columns=["id", "type", "label", "owner_agency_id", "tlp", "classification", "version"],
+        columns=columns,
         title="Intel",
         notes=notes,
+        ids=("id", "version"),
     )
 
 
@@ -209,13 +229,29 @@ def show(
     as_user: AsUser = None,
 ) -> None:
     """One object with its markings banner (e.g. ``SECRET // TLP:AMBER``) first."""
+    import orjson
+
+    from taawun.cli import _names
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import service
+
     with unit_of_work() as session:
-        found = service.show(member(session, as_user), session, stix_id=stix_id, version=version)
+        who = member(session, as_user)
+        found = service.show(who, session, stix_id=stix_id, version=version)
+        named: dict[str, object] = {}
+        if fmt is Format.TABLE:  # the agencies and agreements by name, not by id
+            agencies = _names.agencies(who, session)
+            named = {
+                "owner_agency_id": agencies.get(found.owner_agency_id, found.owner_agency_id),
+                "released_under": [_names.agreement(who, session, a) for a in found.released_under],
+                "recipients": [agencies.get(a, a) for a in found.recipients],
+            }
     if fmt is Format.TABLE:
         typer.echo(found.banner)
-        fields = found.model_dump(exclude={"banner", "object"})
+        fields = {**found.model_dump(exclude={"banner", "object"}), **named}
+        labels = {"owner_agency_id": "owner"}
         for key, value in fields.items():
-            typer.echo(f"{key:<16} {value}")
+            typer.echo(f"{labels.get(key, key):<16} {text(value)}")
         typer.echo(orjson.dumps(found.object, option=orjson.OPT_INDENT_2).decode())
         return
     row = found.model_dump(exclude={"object"})
@@ -225,6 +261,9 @@ def show(
 @app.command("revoke")
 def revoke(stix_id: Annotated[str, typer.Argument(metavar="ID")], as_user: AsUser = None) -> None:
     """Revoke your object: a new version marked ``revoked``."""
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import changes
+
     with unit_of_work() as session:
         found = changes.revoke(member(session, as_user), session, stix_id=stix_id)
     typer.echo(f"{found.banner}\n{found.id} revoked (version {found.version})")
@@ -239,11 +278,15 @@ def release(
     as_user: AsUser = None,
 ) -> None:
     """Replace the agreements your object is released under (only its owner may)."""
+    from taawun.cli import _names
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import changes
+
     with unit_of_work() as session:
-        changed = changes.change_release(
-            member(session, as_user), session, stix_id=stix_id, release_to=to or []
-        )
-    under = ", ".join(str(a) for a in changed.release_to) or "no agreement"
+        who = member(session, as_user)
+        changed = changes.change_release(who, session, stix_id=stix_id, release_to=to or [])
+        named = [_names.agreement(who, session, a) for a in changed.release_to]
+    under = "; ".join(named) or "no agreement"
     typer.echo(f"{changed.id} (version {changed.version}) released under: {under}")
 
 
@@ -257,6 +300,9 @@ def export(
     as_user: AsUser = None,
 ) -> None:
     """A STIX 2.1 bundle of everything you may read."""
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import service
+
     with unit_of_work() as session:
         body = service.export_bundle(
             member(session, as_user), session, types=types or (), agreement=agreement
@@ -265,4 +311,4 @@ def export(
         sys.stdout.write(body.decode() + "\n")
         return
     output.write_bytes(body)
-    console.print(f"wrote {output}", highlight=False)
+    typer.echo(f"wrote {output}")

@@ -1,4 +1,7 @@
-"""Query commands: state, agreements, partners, dyad, org."""
+"""Query commands: state, agreements, partners, dyad, org.
+
+Each command imports the registry (and so SQLAlchemy) when it runs, not when the CLI starts.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from taawun.cli._context import unit_of_work, viewer
 from taawun.cli._output import Format, emit
-from taawun.registry import service
+
+TABLE_PARTIES = 6  # a table lists this many parties and counts the rest; JSON and CSV list all
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 AsOpt = Annotated[
@@ -28,6 +31,9 @@ def state(
     as_user: AsOpt = None,
 ) -> None:
     """A state's profile: memberships, agreements in force, partners by domain."""
+    from taawun.cli._context import unit_of_work, viewer
+    from taawun.registry import service
+
     with unit_of_work() as session:
         profile = service.state_profile(viewer(session, as_user), session, state=name, when=year)
     s = profile.state
@@ -41,7 +47,7 @@ def state(
         detail = f"{a.source} {a.source_id}; {', '.join(a.domains)}"
         rows.append({"section": "agreement", "what": a.title, "detail": detail})
     for domain, states in profile.partners_by_domain.items():
-        names = ", ".join(p.iso3 or p.name for p in states)
+        names = [p.iso3 or p.name for p in states]
         rows.append({"section": f"partners: {domain}", "what": names, "detail": len(states)})
     emit(
         fmt,
@@ -75,6 +81,9 @@ def agreements(
     as_user: AsOpt = None,
 ) -> None:
     """Agreements, filtered by party, domain, organization, date and title text."""
+    from taawun.cli._context import unit_of_work, viewer
+    from taawun.registry import service
+
     with unit_of_work() as session:
         page = service.list_agreements(
             viewer(session, as_user),
@@ -98,9 +107,7 @@ def agreements(
             "to": a.ended,
             "status": a.status,
             "domains": a.domains,
-            "parties": a.parties
-            if len(a.parties) <= 6
-            else [*a.parties[:6], f"+{len(a.parties) - 6}"],
+            "parties": a.parties if fmt is not Format.TABLE else _first(a.parties),
         }
         for a in page.items
     ]
@@ -112,7 +119,14 @@ def agreements(
         columns=["id", "source", "title", "from", "to", "status", "domains", "parties"],
         title=f"Agreements ({shown})",
         notes=[c.note for c in page.coverage],
+        ids=("id", "source"),
     )
+
+
+def _first(parties: list[str]) -> list[str]:
+    if len(parties) <= TABLE_PARTIES:
+        return parties
+    return [*parties[:TABLE_PARTIES], f"+{len(parties) - TABLE_PARTIES}"]
 
 
 def partners(
@@ -122,6 +136,9 @@ def partners(
     as_user: AsOpt = None,
 ) -> None:
     """The states joined to a state by agreements in force, with the domains that join them."""
+    from taawun.cli._context import unit_of_work, viewer
+    from taawun.registry import service
+
     with unit_of_work() as session:
         found = service.partners(viewer(session, as_user), session, state=name, when=year)
     rows = [
@@ -140,6 +157,7 @@ def partners(
         columns=["partner", "iso3", "domains", "agreements"],
         title=f"Partners of {found.state.name} in {found.when} ({len(rows)})",
         notes=[c.note for c in found.coverage],
+        ids=("iso3",),
     )
 
 
@@ -150,6 +168,9 @@ def dyad(
     as_user: AsOpt = None,
 ) -> None:
     """Every agreement joining two states, with the years both were parties."""
+    from taawun.cli._context import unit_of_work, viewer
+    from taawun.registry import service
+
     with unit_of_work() as session:
         timeline = service.dyad(viewer(session, as_user), session, a=a, b=b)
     rows = [
@@ -170,6 +191,7 @@ def dyad(
         columns=["id", "source", "title", "from", "to", "domains"],
         title=f"{timeline.a.name} – {timeline.b.name}",
         notes=[c.note for c in timeline.coverage],
+        ids=("id", "source"),
     )
 
 
@@ -183,6 +205,9 @@ def org(
     as_user: AsOpt = None,
 ) -> None:
     """Members of an organization in a year or on a date."""
+    from taawun.cli._context import unit_of_work, viewer
+    from taawun.registry import service
+
     with unit_of_work() as session:
         members = service.organization_members(
             viewer(session, as_user), session, organization=key, when=year, status=status
@@ -194,7 +219,7 @@ def org(
             "status": m.status,
             "since": m.from_year,
             "until": m.to_year,
-            "carried forward": "yes" if m.carried_forward else "",
+            "carried forward": "yes" if m.carried_forward else "no",
         }
         for m in members.members
     ]
@@ -205,4 +230,5 @@ def org(
         columns=["state", "iso3", "status", "since", "until", "carried forward"],
         title=f"{members.organization.name} in {members.when}: {len(rows)} members",
         notes=[c.note for c in members.coverage],
+        ids=("iso3",),
     )

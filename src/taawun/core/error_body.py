@@ -36,13 +36,16 @@ DESCRIPTIONS = {
     404: "nothing the caller may see answers to this name",
     405: "the path does not take this method (see Allow)",
     409: "the request collides with what is stored",
+    413: "a request body over 10 MiB",
+    415: "a request body that is not application/json",
     422: "a value is malformed or out of range; names the field and value",
     429: "too many failed sign-ins; wait Retry-After seconds",
     500: "an error the node did not expect (logged); nothing of it is shown",
     503: "a store the node needs is not answering; try again later",
 }
-# What any operation behind authentication may answer.
-COMMON = (401, 403, 404, 422, 429, 503)
+# What any operation behind authentication may answer (413 and 415: one sent a body;
+# ``web/bodies.py``).
+COMMON = (401, 403, 404, 413, 415, 422, 429, 503)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

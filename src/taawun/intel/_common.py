@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -65,7 +66,7 @@ def audit_reads(
     )
 
 
-def refused(principal: Principal, session: Session, stix_id: str, clock: Clock) -> None:
+def refused(principal: Principal, session: Session, stix_id: str, clock: Clock) -> NoReturn:
     """Record the refusal and answer 404, as for an id that does not exist."""
     record_refusal(principal, session, stix_id, clock)
     raise NotFound(f"id: no object {stix_id!r}", field="id", value=stix_id)

@@ -60,6 +60,9 @@ class Submission:
     outcomes: list[ObjectOutcome] = field(default_factory=list)
     staged: list[Staged] = field(default_factory=list)
     stored: list[dict[str, Any]] = field(default_factory=list)
+    # Versions already stored that this submission released under more agreements:
+    # "id@version" -> the agreements added.
+    released: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _label(obj: Mapping[str, Any]) -> str:
@@ -162,6 +165,7 @@ def _judge(
     if not reasons:
         try:
             marks = read_marks(checker, obj, defaults, collection_agreement)
+            checker.check_clearance(marks)
             release_ids = checker.check_release(marks)
             staged = Staged(
                 index,
@@ -193,21 +197,22 @@ def read_marks(
 
 def store(principal: Principal, session: Session, sub: Submission, *, now: datetime) -> Submission:
     """Write the staged objects (call inside a savepoint); fills ``sub.stored``."""
+    agency_id = principal.agency_id
+    assert agency_id is not None, "only a writer of an agency shares (require_writer)"
     last_added = repository.lock_for_ingest(session)
-    existing = repository.existing_versions(
-        session, principal.agency_id, [s.obj["id"] for s in sub.staged]
-    )
+    existing = repository.existing_versions(session, agency_id, [s.obj["id"] for s in sub.staged])
     derived = derived_classification(principal, session, now.date(), [s.obj for s in sub.staged])
     releases: list[list[int]] = []
     recipients: list[list[int]] = []
     touched: set[str] = set()
     seen: set[tuple[str, int]] = set()
     seen_ids: set[str] = set()
+    wanted: dict[int, tuple[Staged, str, int]] = {}  # seq of a stored version -> its repeat
     next_us = max(to_us(now), last_added + 1)
     for s in sub.staged:
         stix_id = s.obj["id"]
         stamp: str | None = s.obj.get("modified") or s.obj.get("created")
-        versions = existing.get(stix_id, [])
+        versions = existing.get(stix_id, {})
         # An object with neither (most SCOs) has one version, dated by its date_added
         # (TAXII 2.1 §3.4.1): sending it again is a duplicate, not a new version.
         unversioned = stamp is None
@@ -218,18 +223,14 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
             else ((stix_id, version_us) in seen or version_us in versions)
         )
         if duplicate:
+            stored = versions.get(version_us) if stamp else next(iter(versions.values()), None)
+            if stored is not None and s.release_ids:
+                wanted.setdefault(stored[0], (s, stix_id, stored[1]))
             sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(update={"duplicate": True})
             continue
         above = max(int(s.marks.classification), derived.get(stix_id, 0))
         if above > s.ceiling:
-            reason = (
-                f"classification: derived from objects classified {Clearance(above).name}, "
-                f"above the ceiling ({Clearance(s.ceiling).name}) of an agreement it is "
-                "released under"
-            )
-            sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(
-                update={"ok": False, "reasons": [reason]}
-            )
+            _fail(sub, s, _above_ceiling(above, s.ceiling))
             continue
         if versions or stix_id in seen_ids:
             touched.add(stix_id)
@@ -249,8 +250,44 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
         next_us += 1
     repository.insert_versions(session, sub.stored, releases, recipients)
     if touched:
-        repository.refresh_first_last(session, principal.agency_id, touched)
+        repository.refresh_first_last(session, agency_id, touched)
+    if wanted:
+        _release_again(session, sub, wanted)
     return sub
+
+
+def _release_again(
+    session: Session, sub: Submission, wanted: dict[int, tuple[Staged, str, int]]
+) -> None:
+    """A version the owner already stored, sent again with agreements it is not released
+    under (TAXII: posted to another agreement's collection, which means it is then in that
+    collection): released under them too, as a new release would be (its checks were made
+    in ``stage``). Never narrowed: a repeat that names fewer agreements changes nothing."""
+    current = repository.releases_of(session, list(wanted))
+    for seq, (s, stix_id, classification) in wanted.items():
+        have = current.get(seq, [])
+        added = [g for g in s.release_ids if g not in have]
+        if not added:
+            continue
+        if classification > s.ceiling:
+            _fail(sub, s, _above_ceiling(classification, s.ceiling))
+            continue
+        repository.replace_release(session, seq, [*have, *added])
+        outcome = sub.outcomes[s.index]
+        sub.released[f"{stix_id}@{outcome.version}"] = added
+
+
+def _above_ceiling(classification: int, ceiling: int) -> str:
+    return (
+        f"classification: derived from objects classified {Clearance(classification).name}, "
+        f"above the ceiling ({Clearance(ceiling).name}) of an agreement it is released under"
+    )
+
+
+def _fail(sub: Submission, s: Staged, reason: str) -> None:
+    sub.outcomes[s.index] = sub.outcomes[s.index].model_copy(
+        update={"ok": False, "duplicate": False, "reasons": [reason]}
+    )
 
 
 def _row(
@@ -260,7 +297,7 @@ def _row(
     version_us: int,
     added_us: int,
     derived: int,
-    versions: list[int],
+    versions: Mapping[int, object],
 ) -> dict[str, Any]:
     created = s.obj.get("created")
     classification = max(int(s.marks.classification), derived)

@@ -1,9 +1,10 @@
 """Checking a release before it is stored: the owner may release only under agreements that
-would let the parties read it (ARCHITECTURE.md, "The release policy"), and name TLP:RED
+would let the parties read it (docs/architecture.md, "The release policy"), and name TLP:RED
 recipients that exist."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from taawun.access import service as access
 from taawun.core.errors import InvalidInput, PermissionDenied
+from taawun.core.integers import INT32_MAX, bounded_int, is_ascii_digits
 from taawun.core.principal import Clearance, Principal
 from taawun.intel.collections import agreement_for_collection
 from taawun.intel.markings import Markings, Tlp
@@ -22,10 +24,17 @@ from taawun.registry.schemas import AgreementRead
 class ReleaseChecker:
     """Resolves and checks release lists and recipients, caching per reference."""
 
-    def __init__(self, principal: Principal, session: Session, day: date) -> None:
+    def __init__(
+        self, principal: Principal, session: Session, day: date, kept: Iterable[int] = ()
+    ) -> None:
+        """``kept``: agreements the object is already released under, kept as they are by
+        its owner's revocation or narrowed release list: keeping (or removing) a release
+        needs none of the checks a new one does, so it stays possible when an agreement has
+        since been suspended or its ceiling lowered."""
         self.principal = principal
         self.session = session
         self.day = day
+        self.kept = frozenset(kept)
         self._agreements: dict[str, AgreementRead] = {}
         self._agencies: dict[str, int] = {}
         self._ceilings: dict[tuple[int, ...], Clearance] = {}
@@ -62,11 +71,27 @@ class ReleaseChecker:
             )
         ids: list[int] = []
         for ref in marks.release_to:
+            kept = bounded_int(ref, maximum=INT32_MAX) if is_ascii_digits(ref) else None
+            if kept is not None and kept in self.kept:
+                if kept not in ids:
+                    ids.append(kept)
+                continue
             agreement = self.agreement(ref)
             self._check(agreement, marks.classification)
             if agreement.id not in ids:
                 ids.append(agreement.id)
         return ids
+
+    def check_clearance(self, marks: Markings) -> None:
+        """A user shares nothing classified above their own clearance: they could not read
+        it back (nor should they hold it)."""
+        if marks.classification > self.principal.clearance:
+            raise PermissionDenied(
+                f"classification: {marks.classification.name} is above your clearance "
+                f"({self.principal.clearance.name})",
+                field="classification",
+                value=marks.classification.name,
+            )
 
     def _check(self, agreement: AgreementRead, classification: Clearance) -> None:
         name = f"agreement {agreement.id} ({agreement.title})"

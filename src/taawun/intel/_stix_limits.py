@@ -25,6 +25,10 @@ MAX_PATTERN_LENGTH = 8_192  # characters of a STIX pattern (indicator, pattern_t
 MAX_PATTERN_PARSING = 262_144  # characters of patterns one submission may give the §9 parser
 MAX_REASON_LENGTH = 1_000  # characters of one reason given back (reasons quote values)
 
+# NUL (U+0000) is text to JSON and STIX, but PostgreSQL stores no NUL in text, and an
+# object's id, type and label are stored as text: refused on every database alike.
+NUL_PROBLEM = "contains a NUL character (U+0000), which the node does not store"
+
 _SHOWN_PATH = 200  # characters of a property path quoted in a reason
 # An object this short holds no string over a limit, and one with no more brackets than
 # MAX_DEPTH nests no deeper: most objects are judged on their JSON alone, without a walk.
@@ -68,12 +72,14 @@ def _too_long(obj: Mapping[str, object], path: str, length: int, *, name: bool) 
 
 
 def _walk(obj: Mapping[str, object]) -> list[str]:
-    """The first string over its limit and the first container nested too deep, by a walk
-    that never recurses (the object may be nested as deep as the JSON parser allowed)."""
+    """The first string over its limit, the first container nested too deep and the first
+    string holding NUL, by a walk that never recurses (the object may be nested as deep as
+    the JSON parser allowed)."""
     too_long: str | None = None
     too_deep: str | None = None
+    nul: str | None = None
     stack: list[tuple[object, str, int]] = [(obj, "", 1)]
-    while stack and (too_long is None or too_deep is None):
+    while stack and (too_long is None or too_deep is None or nul is None):
         value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
             too_deep = too_deep or (
@@ -91,12 +97,17 @@ def _walk(obj: Mapping[str, object]) -> list[str]:
             where = _child(path, key)
             if isinstance(key, str) and len(key) > MAX_STRING_LENGTH and too_long is None:
                 too_long = _too_long(obj, where, len(key), name=True)
+            if nul is None and (
+                (isinstance(key, str) and "\x00" in key)
+                or (isinstance(item, str) and "\x00" in item)
+            ):
+                nul = f"{_shown(where)}: {NUL_PROBLEM}"
             if isinstance(item, str):
                 if too_long is None and len(item) > _string_limit(obj, where)[0]:
                     too_long = _too_long(obj, where, len(item), name=False)
             elif isinstance(item, Mapping | list):
                 stack.append((item, where, depth + 1))
-    return [r for r in (too_long, too_deep) if r is not None]
+    return [r for r in (too_long, too_deep, nul) if r is not None]
 
 
 def limit_reasons(obj: Mapping[str, object]) -> list[str]:
@@ -110,7 +121,12 @@ def limit_reasons(obj: Mapping[str, object]) -> list[str]:
         problem = ""
     except TypeError as exc:  # orjson.JSONEncodeError: too deep (> 254), an integer > 64 bits
         raw, problem = None, str(exc)
-    if raw is not None and len(raw) <= _SHORT and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
+    if (
+        raw is not None
+        and len(raw) <= _SHORT
+        and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
+        and b"\\u0000" not in raw
+    ):
         return []
     reasons = _walk(obj)
     if reasons:

@@ -249,7 +249,3 @@ def check_properties(
 
 def class_for(type_name: str) -> type | None:
     return _MAPS["objects"].get(type_name) or _MAPS["observables"].get(type_name)
-
-
-def extension_class(key: str) -> type | None:
-    return _MAPS["extensions"].get(key)

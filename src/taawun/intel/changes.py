@@ -6,7 +6,7 @@ re-release what it was given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from taawun.access import audit
 from taawun.core.clock import Clock, SystemClock
-from taawun.core.errors import InvalidInput
+from taawun.core.errors import InvalidInput, PermissionDenied
 from taawun.core.principal import Clearance, Principal
 from taawun.intel import _ingest, repository, service
 from taawun.intel._common import refused, require_writer
 from taawun.intel._release import ReleaseChecker
 from taawun.intel.markings import MarkingDefaults, Markings, Tlp
+from taawun.intel.models import IntelObject
 from taawun.intel.schemas import IntelRead, ReleaseRead, ShareDefaults, ShareReport
 from taawun.intel.times import format_us, to_us
 
@@ -59,6 +60,7 @@ def share(
     defaults: MarkingDefaults,
     clock: Clock | None = None,
     collection_agreement: int | None = None,
+    kept_releases: Collection[int] = (),
 ) -> ShareReport:
     """Store what is valid and permitted; each bad object fails alone with its reasons.
 
@@ -67,11 +69,13 @@ def share(
     ``MAX_OBJECTS`` objects is refused whole (``InvalidInput``) and nothing is written.
     Objects posted to an agreement's collection are released under that agreement
     besides whatever they carry. Re-sending an identical version is not a failure.
+    ``kept_releases``: agreements a new version of the owner's object keeps from the last
+    (``revoke``), which need no new checks (``ReleaseChecker``).
     """
     require_writer(principal)
     clock = clock or SystemClock()
     now = clock.now()
-    checker = ReleaseChecker(principal, session, now.date())
+    checker = ReleaseChecker(principal, session, now.date(), kept=kept_releases)
     sub = _ingest.stage(checker, objects, defaults, collection_agreement)
     with session.begin_nested():
         _ingest.store(principal, session, sub, now=now)
@@ -81,7 +85,10 @@ def share(
             action="intel.share",
             target_type="agreement" if collection_agreement else "intel",
             target_id=collection_agreement,
-            after={"stored": [f"{r['stix_id']}@{format_us(r['version_us'])}" for r in sub.stored]},
+            after={
+                "stored": [f"{r['stix_id']}@{format_us(r['version_us'])}" for r in sub.stored],
+                **({"released": sub.released} if sub.released else {}),
+            },
             detail={"failed": [o.id for o in sub.outcomes if not o.ok]},
             clock=clock,
             clearance=max((int(r["classification"]) for r in sub.stored), default=0),
@@ -104,9 +111,7 @@ def revoke(
     """Revoke an object (STIX 2.1 §3.6.2): a new version with ``revoked: true``; owner only."""
     require_writer(principal)
     clock = clock or SystemClock()
-    owned = repository.owned_versions(session, principal, stix_id)
-    if not owned:
-        refused(principal, session, stix_id, clock)
+    owned = _owned(principal, session, stix_id, clock, act="revoke")
     latest = owned[-1]
     if latest.revoked:
         raise InvalidInput(f"id: {stix_id} is already revoked", field="id", value=stix_id)
@@ -123,7 +128,9 @@ def revoke(
         recipients=tuple(str(a) for a in recipients),
         release_to_all=latest.released_to_all,
     )
-    report = share(principal, session, objects=[obj], defaults=defaults, clock=clock)
+    report = share(
+        principal, session, objects=[obj], defaults=defaults, clock=clock, kept_releases=releases
+    )
     if not report.outcomes[0].ok:
         raise InvalidInput("; ".join(report.outcomes[0].reasons), field="id", value=stix_id)
     return service.show(principal, session, stix_id=stix_id, clock=clock)
@@ -141,16 +148,16 @@ def change_release(
     control). Every agreement is checked as at sharing time."""
     require_writer(principal)
     clock = clock or SystemClock()
-    owned = repository.owned_versions(session, principal, stix_id)
-    if not owned:
-        refused(principal, session, stix_id, clock)
+    owned = _owned(principal, session, stix_id, clock, act="change the release list of")
     latest = owned[-1]
-    checker = ReleaseChecker(principal, session, clock.now().date())
+    before = repository.releases_of(session, [latest.seq]).get(latest.seq, [])
+    # Narrowing (keeping or removing what it is released under) is always possible; only
+    # an agreement added is checked as at sharing time.
+    checker = ReleaseChecker(principal, session, clock.now().date(), kept=before)
     marks = MarkingDefaults(tlp=Tlp(latest.tlp), classification=Clearance(latest.classification))
     ids = checker.check_release(
         Markings(tlp=marks.tlp, classification=marks.classification, release_to=tuple(release_to))
     )
-    before = repository.releases_of(session, [latest.seq]).get(latest.seq, [])
     with session.begin_nested():
         repository.replace_release(session, latest.seq, ids)
         audit.record(
@@ -175,11 +182,9 @@ def delete(
     """Delete every version of an object (TAXII 2.1 §5.7); owner only."""
     require_writer(principal)
     clock = clock or SystemClock()
-    owned = repository.owned_versions(session, principal, stix_id)
+    owned = _owned(principal, session, stix_id, clock, act="delete")
     with session.begin_nested():
         n = repository.delete_object(session, principal, stix_id)
-        if n == 0:
-            refused(principal, session, stix_id, clock)
         audit.record(
             session,
             principal=principal,
@@ -191,3 +196,21 @@ def delete(
             clearance=max((v.classification for v in owned), default=0),
         )
     return n
+
+
+def _owned(
+    principal: Principal, session: Session, stix_id: str, clock: Clock, *, act: str
+) -> list[IntelObject]:
+    """The versions of ``stix_id`` the principal's agency owns, oldest first. An object the
+    principal may read but does not own is refused as such (403): only its owner changes
+    it; one it may not read answers as a missing one (404, the refusal recorded)."""
+    owned = repository.owned_versions(session, principal, stix_id)
+    if owned:
+        return owned
+    if repository.newest_readable(session, principal, clock.now().date(), stix_id) is not None:
+        raise PermissionDenied(
+            f"id: {stix_id} is another agency's object; only its owner may {act} it",
+            field="id",
+            value=stix_id,
+        )
+    refused(principal, session, stix_id, clock)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from taawun.registry.schemas import AgreementSummary
 NAMESPACE = uuid.UUID("1b0d0f3e-6a55-4b6f-8e43-3c1d5f6a9b21")
 
 
+@lru_cache(maxsize=65536)
 def agreement_collection_id(agreement_id: int) -> str:
     return str(uuid.uuid5(NAMESPACE, f"agreement:{agreement_id}"))
 
@@ -78,34 +80,20 @@ def collections_for(principal: Principal, session: Session, day: date) -> list[C
 def collection_by_ref(
     principal: Principal, session: Session, day: date, ref: str
 ) -> Collection | None:
-    """One of the caller's collections by id or alias, without listing them all (every TAXII
-    request names one)."""
+    """One of the caller's collections by id or alias (every TAXII request names one)."""
     if principal.agency_id is None or principal.state_id is None:
         return None
     if ref in (agency_collection_id(principal.agency_id), f"agency-{principal.agency_id}"):
         return _own(principal.agency_id)
-    agreement_id = _agreement_id(principal, session, ref)
-    if agreement_id is None:
-        return None
-    summary = registry.current_agreement_of(
-        principal, session, state_id=principal.state_id, agreement_id=agreement_id
+    alias = (
+        bounded_int(ref.removeprefix("agreement-"), maximum=INT32_MAX)
+        if ref.startswith("agreement-")
+        else None
     )
-    return None if summary is None else _of_agreement(summary, day)
-
-
-def _agreement_id(principal: Principal, session: Session, ref: str) -> int | None:
-    if ref.startswith("agreement-"):
-        return bounded_int(ref.removeprefix("agreement-"), maximum=INT32_MAX)
-    try:
-        uuid.UUID(ref)
-    except ValueError:
-        return None
-    assert principal.state_id is not None
-    for agreement_id in registry.current_agreement_ids_of(
-        principal, session, state_id=principal.state_id
-    ):
-        if agreement_collection_id(agreement_id) == ref:
-            return agreement_id
+    current = registry.current_agreements_of(principal, session, state_id=principal.state_id)
+    for agreement in current:
+        if agreement.id == alias or agreement_collection_id(agreement.id) == ref:
+            return _of_agreement(agreement, day)
     return None
 
 

@@ -12,7 +12,9 @@ Ids are UUIDv5 of the galaxy value's uuid (relationships: of both ends and the t
 timestamps are fixed, so building twice gives the same objects and sharing them again stores
 nothing new. Each object carries its own markings (TLP 2.0 ``object_marking_refs`` and
 taawun's release extension), chosen by who shares it: the demo agency of the first victim state
-in ``OWNER_ORDER``, releasing under every demo agreement its state is party to.
+in ``OWNER_ORDER``, releasing under every demo agreement its state is party to. The demo node
+shares under an implementing arrangement of each of those agreements, not the imported treaty
+itself (the record is history, not a channel): ``under_arrangements`` names them instead.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ DEMO_STATES: dict[str, str] = {
     "Azerbaijan": "AZE",
 }
 
-# The real agreements the demo amends to carry intelligence: ref -> (demo parties, ceiling).
+# The real agreements the demo shares under, each through an implementing arrangement that its
+# demo parties propose and accept (``cli/demo.py``): ref -> (demo parties, ceiling).
 AGREEMENTS: dict[str, tuple[tuple[str, ...], Clearance]] = {
     "ATOP 4965": (("SAU", "ARE"), Clearance.CONFIDENTIAL),
     "curated:smda-2025": (("SAU", "PAK"), Clearance.SECRET),
@@ -63,9 +66,29 @@ def stix_id(stix_type: str, *parts: str) -> str:
     return f"{stix_type}--{uuid.uuid5(NAMESPACE, ':'.join(parts))}"
 
 
-def releases_of(owner: str) -> list[str]:
-    """The demo agreements the owner's state is party to."""
-    return [ref for ref, (parties, _) in AGREEMENTS.items() if owner in parties]
+def releases_of(owner: str, arrangements: Mapping[str, str] | None = None) -> list[str]:
+    """The demo agreements the owner's state is party to; with ``arrangements`` (agreement ref
+    -> the ref of its implementing arrangement), those arrangements instead."""
+    refs = [ref for ref, (parties, _) in AGREEMENTS.items() if owner in parties]
+    return refs if arrangements is None else [arrangements[ref] for ref in refs]
+
+
+def under_arrangements(
+    content: Iterable[DemoObject], arrangements: Mapping[str, str]
+) -> list[DemoObject]:
+    """``content`` released under the implementing arrangement of each demo agreement
+    (``arrangements``: agreement ref -> arrangement ref) rather than the agreement itself."""
+    out = []
+    for item in content:
+        obj = dict(item.obj)
+        extensions = dict(obj["extensions"])
+        extensions[EXTENSION_ID] = {
+            **extensions[EXTENSION_ID],
+            "release_to": releases_of(item.owner, arrangements),
+        }
+        obj["extensions"] = extensions
+        out.append(DemoObject(item.owner, obj))
+    return out
 
 
 def ceiling_of(owner: str) -> Clearance:

@@ -1,4 +1,4 @@
-"""The release policy (ARCHITECTURE.md, "The release policy"): who may read which intel.
+"""The release policy (docs/architecture.md, "The release policy"): who may read which intel.
 
 An agency A (state S_A) may read object version O owned by agency B (state S_B)
 at time t, by a user U of A, exactly when all hold:
@@ -21,10 +21,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     Integer,
     and_,
@@ -36,8 +34,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import array
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from taawun.access.restrict import Action
 from taawun.core.principal import Principal
@@ -79,16 +75,17 @@ def _int(value: int) -> ColumnElement[int]:
 
 
 def grants_criterion(
-    grants: Sequence[tuple[int, int, int]], reader_state: int
+    grants: Sequence[tuple[int, int, int]], reader_state: int, *, dialect: str
 ) -> ColumnElement[bool]:
     """Condition 2's agreement branch, given the reader's grants (agreement, party state,
     ceiling) read just before from the registry: the row's owner state is a party of an
     agreement on its release list, within that agreement's ceiling. One cheap test per partner
     state instead of a join per row; per row, only the branch of its owner's state runs.
 
-    The release-list test is written twice (``ByDialect``): PostgreSQL overlaps the row's
-    copy of its release list with the agreements (``release_ids && ARRAY[...]``, no probe of
-    another table per row); SQLite, which has no arrays, probes ``intel_release``:
+    The release-list test is written for the database (``dialect``, its SQLAlchemy name, known
+    when the statement is built): PostgreSQL overlaps the row's copy of its release list with
+    the agreements (``release_ids && ARRAY[...]``, no probe of another table per row); SQLite,
+    which has no arrays, probes ``intel_release``:
 
     - the probe finds the row's releases by ``object_seq`` alone and tests the agreement list
       on the few rows found. ``agreement_id + 0`` keeps the list out of the index condition:
@@ -105,20 +102,27 @@ def grants_criterion(
         if state != reader_state:
             by_state.setdefault(state, {}).setdefault(ceiling, []).append(agreement_id)
     branches = [
-        and_(IntelObject.owner_state_id == _int(state), _released_within(by_ceiling))
+        and_(IntelObject.owner_state_id == _int(state), _released_within(by_ceiling, dialect))
         for state, by_ceiling in sorted(by_state.items())
     ]
     return or_(*branches) if branches else false()
 
 
-def _released_within(by_ceiling: Mapping[int, Sequence[int]]) -> ColumnElement[bool]:
+def _released_within(by_ceiling: Mapping[int, Sequence[int]], dialect: str) -> ColumnElement[bool]:
     """The row's release list holds an agreement of ``by_ceiling[c]`` for some ceiling ``c``
     at or above the row's classification."""
     groups = [
         ([_int(i) for i in sorted(set(ids))], IntelObject.classification <= _int(ceiling))
         for ceiling, ids in sorted(by_ceiling.items())
     ]
-    probe = exists(
+    if dialect == "postgresql":
+        return or_(
+            *(
+                and_(IntelObject.release_ids.op("&&", is_comparison=True)(array(ids)), within)
+                for ids, within in groups
+            )
+        )
+    return exists(
         select(IntelRelease.object_seq)
         .where(
             IntelRelease.object_seq == IntelObject.seq,
@@ -131,47 +135,6 @@ def _released_within(by_ceiling: Mapping[int, Sequence[int]]) -> ColumnElement[b
         )
         .correlate_except(IntelRelease)
     )
-    overlap = or_(
-        *(
-            and_(IntelObject.release_ids.op("&&", is_comparison=True)(array(ids)), within)
-            for ids, within in groups
-        )
-    )
-    return ByDialect(default=probe, postgresql=overlap)
-
-
-class ByDialect(ColumnElement[bool]):
-    """One condition written two ways: ``postgresql`` on PostgreSQL, ``default`` elsewhere.
-    Both forms are part of the cache key (so a statement holding it is cached as usual) and
-    of the traversal (so copies, correlation and FROM lists see them)."""
-
-    inherit_cache = True
-    _traverse_internals = [
-        ("default", InternalTraversal.dp_clauseelement),
-        ("postgresql", InternalTraversal.dp_clauseelement),
-    ]
-    type = Boolean()
-
-    def __init__(self, *, default: ColumnElement[bool], postgresql: ColumnElement[bool]):
-        self.default = default
-        self.postgresql = postgresql
-
-    @property
-    def _from_objects(self) -> list[Any]:
-        return [*self.default._from_objects, *self.postgresql._from_objects]
-
-    def self_group(self, against: Any = None) -> ColumnElement[bool]:
-        return self  # rendered in parentheses already
-
-
-@compiles(ByDialect)
-def _by_dialect_default(element: ByDialect, compiler: Any, **kw: Any) -> str:
-    return f"({compiler.process(element.default, **kw)})"
-
-
-@compiles(ByDialect, "postgresql")
-def _by_dialect_postgresql(element: ByDialect, compiler: Any, **kw: Any) -> str:
-    return f"({compiler.process(element.postgresql, **kw)})"
 
 
 class IntelPolicy:
@@ -182,9 +145,18 @@ class IntelPolicy:
     ``agreement_grants``. Both are checked against ``may_read`` by the differential tests.
     """
 
-    def __init__(self, day: date, grants: Sequence[tuple[int, int, int]] | None = None) -> None:
+    def __init__(
+        self,
+        day: date,
+        grants: Sequence[tuple[int, int, int]] | None = None,
+        *,
+        dialect: str = "",
+    ) -> None:
+        """``dialect``: the database's SQLAlchemy name, for the form of the release-list
+        test with ``grants`` (``grants_criterion``)."""
         self.day = day
         self.grants = grants
+        self.dialect = dialect
 
     def criterion(self, principal: Principal, action: Action) -> ColumnElement[bool]:
         if principal.system:
@@ -200,7 +172,7 @@ class IntelPolicy:
                 and_(IntelObject.tlp == int(Tlp.CLEAR), IntelObject.released_to_all.is_(True)),
                 agreement_grants(principal.state_id, self.day)
                 if self.grants is None
-                else grants_criterion(self.grants, principal.state_id),
+                else grants_criterion(self.grants, principal.state_id, dialect=self.dialect),
             ),
             or_(
                 IntelObject.tlp != int(Tlp.RED),

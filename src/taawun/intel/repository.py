@@ -170,16 +170,26 @@ def _grants(session: Session, principal: Principal, day: date) -> Grants | None:
     return tuple(registry.sharing_grants(session, reader_state=principal.state_id, on=day))
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def readable(session: Session, principal: Principal, day: date, *columns: Any) -> Select[Any]:
     """``select(columns)`` over intel_object rows ``principal`` may read on ``day``."""
-    return _readable(principal, day, _grants(session, principal, day), columns)
+    grants = _grants(session, principal, day)
+    return _readable(principal, day, grants, columns, _dialect(session))
 
 
 def _readable(
-    principal: Principal, day: date, grants: Grants | None, columns: Sequence[Any]
+    principal: Principal,
+    day: date,
+    grants: Grants | None,
+    columns: Sequence[Any],
+    dialect: str,
 ) -> Select[Any]:
     stmt = select(*columns) if columns else select(IntelObject)
-    return restrict(stmt, principal, Action.VIEW, policy=IntelPolicy(day, grants))
+    policy = IntelPolicy(day, grants, dialect=dialect)
+    return restrict(stmt, principal, Action.VIEW, policy=policy)
 
 
 @lru_cache(maxsize=512)
@@ -192,15 +202,17 @@ def _page_statement(
     shape: Filters,
     columns: tuple[str, ...],
     limit: int,
+    dialect: str,
 ) -> Select[Any]:
-    """The statement of a page, built once per shape: who reads (with their grants, read
-    afresh for every request, so a suspended agreement is out of the key at once), the scope,
-    which filters are set and the columns; the filters' values are bound at execution."""
+    """The statement of a page, built once per shape and database: who reads (with their
+    grants, read afresh for every request, so a suspended agreement is out of the key at
+    once), the scope, which filters are set and the columns; the filters' values are bound
+    at execution."""
     by_id = bool(shape.ids)
     # Naming ids, sort the few rows found rather than walk the date_added index to find them.
     order = IntelObject.added_us + 0 if by_id else IntelObject.added_us
     return (
-        _readable(principal, day, grants, [_COLUMNS[c] for c in columns])
+        _readable(principal, day, grants, [_COLUMNS[c] for c in columns], dialect)
         .where(scope.criterion(by_id=by_id), *shape.criteria())
         .order_by(order)
         # In the SQL text, not bound: with the limit known, PostgreSQL finds its generic plan
@@ -211,6 +223,7 @@ def _page_statement(
 
 
 def _statement_for(
+    session: Session,
     grants: Grants | None,
     principal: Principal,
     day: date,
@@ -228,6 +241,7 @@ def _statement_for(
         shape=filters.shape(),
         columns=tuple(columns),
         limit=limit,
+        dialect=_dialect(session),
     )
 
 
@@ -251,6 +265,7 @@ def page(
     """Up to ``limit`` rows oldest-added first, and whether more exist (TAXII §3.3, §3.5).
     ``columns`` are names of ``intel_object`` columns, or ``"object"`` for the whole row."""
     stmt = _statement_for(
+        session,
         _grants(session, principal, day),
         principal,
         day,
@@ -289,6 +304,7 @@ def joined_page(
     and the highest classification (for the audit); ``more`` is one probe past the last."""
     grants = _grants(session, principal, day)
     inner = _statement_for(
+        session,
         grants,
         principal,
         day,
@@ -297,13 +313,20 @@ def joined_page(
         columns=("added_us", "body", "classification"),
         limit=limit,
     )
-    stmt = _joined_statement(inner, session.get_bind().dialect.name)
+    stmt = _joined_statement(inner, _dialect(session))
     count, first, last, highest, objects = _run(session, stmt, filters)[0]  # an aggregate
     more = False
     if count == limit and last is not None:
         after = replace(filters, added_after_us=last)
         probe = _statement_for(
-            grants, principal, day, scope=scope, filters=after, columns=("added_us",), limit=1
+            session,
+            grants,
+            principal,
+            day,
+            scope=scope,
+            filters=after,
+            columns=("added_us",),
+            limit=1,
         )
         more = bool(_run(session, probe, after))
     return JoinedPage(
@@ -349,6 +372,7 @@ def audit_rows(
     """(seq, id, version, classification, owner state) of the rows of a page just read up to
     ``last_added`` whose classification is at least ``at_least``."""
     stmt = _statement_for(
+        session,
         _grants(session, principal, day),
         principal,
         day,
@@ -371,15 +395,19 @@ def count(
 
 
 def newest_readable(
-    session: Session, principal: Principal, day: date, stix_id: str
+    session: Session,
+    principal: Principal,
+    day: date,
+    stix_id: str,
+    *,
+    version_us: int | None = None,
 ) -> IntelObject | None:
-    stmt = (
-        readable(session, principal, day)
-        .where(IntelObject.stix_id == stix_id)
-        .order_by(IntelObject.version_us.desc())
-        .limit(1)
-    )
-    return session.scalars(stmt).first()
+    """The newest version of ``stix_id`` the principal may read (or that version, if it
+    may read it); None when there is none."""
+    stmt = readable(session, principal, day).where(IntelObject.stix_id == stix_id)
+    if version_us is not None:
+        stmt = stmt.where(IntelObject.version_us == version_us)
+    return session.scalars(stmt.order_by(IntelObject.version_us.desc()).limit(1)).first()
 
 
 def owned_versions(session: Session, principal: Principal, stix_id: str) -> list[IntelObject]:
@@ -441,28 +469,36 @@ def granting_agreements(
 
 def lock_for_ingest(session: Session) -> int:
     """Serialize writers and return the last ``date_added`` (µs) on the node."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _dialect(session) == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
     return int(session.scalar(select(func.max(IntelObject.added_us))) or 0)
 
 
 def existing_versions(
     session: Session, agency_id: int, stix_ids: Sequence[str]
-) -> dict[str, list[int]]:
-    """The stored versions (``version_us``) of ``stix_ids`` that ``agency_id`` owns.
+) -> dict[str, dict[int, tuple[int, int]]]:
+    """The stored versions of ``stix_ids`` that ``agency_id`` owns: for each id, its
+    versions' ``version_us`` with their (seq, classification).
 
     An object is its owner's (``intel/models.py``): another agency's object with the same
     id is another object, so nothing here depends on what other agencies hold."""
-    out: dict[str, list[int]] = {}
+    out: dict[str, dict[int, tuple[int, int]]] = {}
     base = restrict(
-        select(IntelObject.stix_id, IntelObject.version_us),
+        select(
+            IntelObject.stix_id,
+            IntelObject.version_us,
+            IntelObject.seq,
+            IntelObject.classification,
+        ),
         SYSTEM,
         Action.VIEW,
         policy=IntelPolicy(date.min),
     ).where(IntelObject.owner_agency_id == agency_id)
     for chunk in _chunks(list(dict.fromkeys(stix_ids))):
-        for stix_id, version_us in session.execute(base.where(IntelObject.stix_id.in_(chunk))):
-            out.setdefault(stix_id, []).append(version_us)
+        for stix_id, version_us, seq, classification in session.execute(
+            base.where(IntelObject.stix_id.in_(chunk))
+        ):
+            out.setdefault(stix_id, {})[version_us] = (seq, classification)
     return out
 
 
@@ -532,7 +568,9 @@ def refresh_first_last(session: Session, agency_id: int, stix_ids: Iterable[str]
         session.execute(
             update(IntelObject)
             .where(IntelObject.owner_agency_id == agency_id, IntelObject.stix_id.in_(chunk))
-            .values(is_last=IntelObject.version_us == last, is_first=IntelObject.version_us == first)
+            .values(
+                is_last=IntelObject.version_us == last, is_first=IntelObject.version_us == first
+            )
         )
 
 
@@ -572,3 +610,32 @@ def status_for(session: Session, status_id: str, agency_id: int) -> TaxiiStatus 
 def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# --- what an agency holds (``service.agency_in_intel``) ----------------------------------
+
+
+def objects_of_agency(session: Session, agency_id: int) -> tuple[int, int]:
+    """How many objects (an owner's STIX id, all its versions counting once) ``agency_id``
+    owns, and how many name it a TLP:RED recipient. Counted as the node itself: for the
+    node operator removing an agency, never shown to a user."""
+    owned = restrict(
+        select(func.count(func.distinct(IntelObject.stix_id))),
+        SYSTEM,
+        Action.VIEW,
+        policy=IntelPolicy(date.min),
+    ).where(IntelObject.owner_agency_id == agency_id)
+    naming = (
+        restrict(
+            select(IntelObject.owner_agency_id, IntelObject.stix_id),
+            SYSTEM,
+            Action.VIEW,
+            policy=IntelPolicy(date.min),
+        )
+        .join(IntelRecipient, IntelRecipient.object_seq == IntelObject.seq)
+        .where(IntelRecipient.agency_id == agency_id)
+        .distinct()
+        .subquery()
+    )
+    named = select(func.count()).select_from(naming)
+    return int(session.scalar(owned) or 0), int(session.scalar(named) or 0)

@@ -30,7 +30,6 @@ from taawun.intel.markings import (
     banner,
     tlp_marking_definition,
 )
-from taawun.intel.models import IntelObject
 from taawun.intel.repository import Filters, Scope
 from taawun.intel.schemas import (
     IntelPage,
@@ -98,7 +97,7 @@ def read_page(
 ) -> RawPage:
     """A page, read only: the caller must pass it to ``audit_page`` (``raw_page`` does both;
     the TAXII read endpoints split them so that the read can run where reads are cheapest and
-    the audit write where a write may wait, see ``access.deps.run_read``)."""
+    the audit write where a write may wait, see ``inline_reads`` in ``web/app.py``)."""
     require_member(principal)
     day = clock.now().date()
     page = repository.joined_page(
@@ -254,19 +253,12 @@ def show(
     require_member(principal)
     clock = clock or SystemClock()
     day = clock.now().date()
-    versions = ("all",) if version is None else (str(parse_us(version, field="version")),)
-    rows, _ = repository.page(
-        session,
-        principal,
-        day,
-        scope=Scope(),
-        filters=Filters(ids=(stix_id,), versions=versions),
-        limit=MAX_LIMIT,
-        columns=("object",),
-    )
-    if not rows:
+    wanted = None if version is None else parse_us(version, field="version")
+    found = repository.newest_readable(session, principal, day, stix_id, version_us=wanted)
+    if found is None:
         refused(principal, session, stix_id, clock)
-    found: IntelObject = max((r[0] for r in rows), key=lambda o: o.version_us)
+    every = Filters(ids=(stix_id,), versions=("all",))
+    count = repository.count(session, principal, day, scope=Scope(), filters=every)
     audit_reads(
         principal,
         session,
@@ -285,7 +277,7 @@ def show(
         recipients=repository.recipients_of(session, [found.seq]).get(found.seq, [])
         if mine
         else [],
-        versions=len(rows),
+        versions=count,
         object=orjson.loads(found.body),
     )
 
@@ -397,3 +389,26 @@ def export_bundle(
         return export_page(principal, session, query=query, after=after, clock=clock)
 
     return b"".join(export_chunks(query, page))
+
+
+# --- what an agency holds: asked before it is removed (``access.service.hold_agencies``) --
+
+
+def agency_in_intel(session: Session, agency_id: int) -> str | None:
+    """Why the intel store keeps ``agency_id`` from being removed: the objects it owns and
+    those naming it a TLP:RED recipient (``"owns 3 intel objects"``); None when nothing.
+
+    The counts cover objects the asker may not read; only the node operator ever gets here
+    (an admin may remove only their own agency, which is refused first for its users)."""
+    owned, named = repository.objects_of_agency(session, agency_id)
+    held: list[str] = []
+    if owned:
+        held.append(f"owns {owned} intel object{'' if owned == 1 else 's'}")
+    if named:
+        held.append(
+            f"is a named recipient of {named} TLP:RED intel object{'' if named == 1 else 's'}"
+        )
+    return " and ".join(held) or None
+
+
+access.hold_agencies("intel", agency_in_intel)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
@@ -15,6 +15,7 @@ from taawun.core.integers import INT32_MAX
 from taawun.registry import changes, service
 from taawun.registry.schemas import (
     AgreementCreate,
+    AgreementOutcome,
     AgreementRead,
     AgreementSummary,
     AgreementUpdate,
@@ -26,6 +27,7 @@ from taawun.registry.schemas import (
     OrganizationRead,
     Page,
     Partners,
+    ProposalRead,
     StateProfile,
     StateRead,
 )
@@ -70,17 +72,20 @@ def dyad(a: str, b: str, principal: PrincipalDep, session: SessionDep) -> DyadTi
 
 @router.get("/organizations")
 def organizations(principal: PrincipalDep, session: SessionDep) -> list[OrganizationRead]:
+    """Every organization: its current name, and its former names with their dates."""
     return service.list_organizations(principal, session)
 
 
 @router.get("/organizations/{key}/members")
 def organization_members(
-    key: str,
+    key: Annotated[str, Path(description="a key (OIC, LOAS) or any name, current or former")],
     principal: PrincipalDep,
     session: SessionDep,
     clock: ClockDep,
     year: When = None,
-    status: Annotated[str | None, Query(description="full, associate, observer")] = "full",
+    status: Annotated[
+        str | None, Query(description="full, associate, observer or suspended")
+    ] = "full",
 ) -> OrganizationMembers:
     return service.organization_members(
         principal, session, organization=key, when=year, status=status, clock=clock
@@ -123,21 +128,66 @@ def get_agreement(ref: str, principal: PrincipalDep, session: SessionDep) -> Agr
 
 
 @router.post("/agreements", status_code=201, responses=error_responses(400, 409))
-def record_agreement(
+def propose_agreement(
     data: AgreementCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
-) -> AgreementRead:
-    return changes.record_agreement(principal, session, data=data, clock=clock)
+) -> AgreementOutcome:
+    """Propose an agreement between the caller's state and others: it is recorded as
+    ``proposed``, with a proposal that the caller's state has accepted, and enters into
+    force once every other party has accepted it (``/proposals/{id}/accept``). With
+    ``parent``, it is an implementing arrangement of that agreement."""
+    return changes.propose_agreement(principal, session, data=data, clock=clock)
 
 
-@router.patch("/agreements/{ref}", responses=error_responses(400))
+PROPOSED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": AgreementOutcome,
+        "description": "a proposal: the change waits for the acceptance of the parties",
+    }
+}
+
+
+@router.patch("/agreements/{ref}", responses={**error_responses(400, 409), **PROPOSED})
 def amend_agreement(
-    ref: str, data: AgreementUpdate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
-) -> AgreementRead:
-    return changes.amend_agreement(principal, session, ref=ref, data=data, clock=clock)
+    ref: str,
+    data: AgreementUpdate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    response: Response,
+) -> AgreementOutcome:
+    """A change that only narrows the agreement (or only describes it) takes effect at once
+    (200). One that could widen it (a higher ceiling, a new domain or party, confidentiality
+    dropped, an earlier in-force date, other terms) is a proposal of the caller's state (202,
+    with the proposal), taken when every party has accepted it."""
+    outcome = changes.amend_agreement(principal, session, ref=ref, data=data, clock=clock)
+    if outcome.proposal is not None and outcome.proposal.status == "open":
+        response.status_code = 202
+    return outcome
+
+
+@router.post("/agreements/{ref}/resume", responses={**error_responses(400, 409), **PROPOSED})
+def resume_agreement(
+    ref: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    response: Response,
+    body: Annotated[TransitionBody | None, Body()] = None,
+) -> AgreementOutcome:
+    """Lift a suspension: at once (200) when the caller's state suspended it; otherwise a
+    proposal (202) that the suspending state (every party, if the node suspended it) must
+    accept."""
+    outcome = changes.resume_agreement(
+        principal, session, ref=ref, on=body.on if body else None, clock=clock
+    )
+    if outcome.proposal is not None and outcome.proposal.status == "open":
+        response.status_code = 202
+    return outcome
 
 
 def _transition(verb: str, change: Callable[..., AgreementRead]) -> None:
-    """``POST /agreements/{ref}/{verb}``: suspend, resume or terminate, optionally ``on`` a date."""
+    """``POST /agreements/{ref}/{verb}``: suspend, terminate or leave, optionally ``on`` a
+    date; each takes effect at once."""
 
     def route(
         ref: str,
@@ -157,8 +207,54 @@ def _transition(verb: str, change: Callable[..., AgreementRead]) -> None:
 
 
 _transition("suspend", changes.suspend_agreement)
-_transition("resume", changes.resume_agreement)
 _transition("terminate", changes.terminate_agreement)
+_transition("leave", changes.leave_agreement)
+
+
+@router.get("/proposals")
+def proposals(
+    principal: PrincipalDep,
+    session: SessionDep,
+    awaiting: Annotated[
+        Literal["me"] | None,
+        Query(description="me: only those that wait for my state's decision"),
+    ] = None,
+    status: Annotated[Literal["open", "accepted", "declined", "withdrawn"], Query()] = "open",
+) -> list[ProposalRead]:
+    """The proposals of the caller's state's agreements (open ones by default), newest first."""
+    return service.proposals(principal, session, awaiting_me=awaiting == "me", status=status)
+
+
+ProposalId = Annotated[str, Path(description="the proposal's id (a UUID)")]
+
+
+@router.get("/proposals/{proposal_id}")
+def get_proposal(
+    proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep
+) -> ProposalRead:
+    """A proposal, with each state's decision; only the states it concerns see it."""
+    return service.get_proposal(principal, session, proposal_id=proposal_id)
+
+
+def _decision(verb: str, decide: Callable[..., ProposalRead]) -> None:
+    """``POST /proposals/{id}/{verb}``: accept, decline or withdraw, for the caller's state."""
+
+    def route(
+        proposal_id: ProposalId, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    ) -> ProposalRead:
+        return decide(principal, session, proposal_id=proposal_id, clock=clock)
+
+    route.__doc__ = decide.__doc__
+    router.post(
+        f"/proposals/{{proposal_id}}/{verb}",
+        name=f"{verb}_proposal",
+        responses=error_responses(409),
+    )(route)
+
+
+_decision("accept", changes.accept_proposal)
+_decision("decline", changes.decline_proposal)
+_decision("withdraw", changes.withdraw_proposal)
 
 
 @router.post("/memberships", status_code=201, responses=error_responses(400, 409))

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,9 +74,38 @@ class Organization(Base):
     source: Mapped[str] = mapped_column(String(200))
     source_id: Mapped[str | None] = mapped_column(String(40))
 
+    names: Mapped[list[OrganizationName]] = relationship(
+        back_populates="organization", order_by="OrganizationName.valid_from"
+    )
+
+
+class OrganizationName(Base):
+    """A name an organization bears or bore, over the days it was in use (curated, with its
+    source). ``valid_to`` is the last day of use; None marks the current name, which is also
+    ``Organization.name``. Lookups by name answer to every one of them."""
+
+    __tablename__ = "organization_name"
+    __table_args__ = (UniqueConstraint("organization_id", "name", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+
+    organization: Mapped[Organization] = relationship(back_populates="names")
+
 
 class Membership(Base):
-    """A state in an organization over a run of years; ``to_year`` None means ongoing."""
+    """A state in an organization over a run of years; ``to_year`` None means ongoing.
+
+    COW IGO codes memberships by year. When a source gives the exact days (a curated
+    suspension), ``from_date``/``to_date`` hold the first and last day, in ``from_year``/
+    ``to_year``; a question about a date then tells the two statuses of that year apart.
+    """
 
     __tablename__ = "membership"
     __table_args__ = (
@@ -91,6 +121,8 @@ class Membership(Base):
     status: Mapped[str] = mapped_column(String(12))
     from_year: Mapped[int] = mapped_column(Integer)
     to_year: Mapped[int | None] = mapped_column(Integer)
+    from_date: Mapped[date | None] = mapped_column(Date)
+    to_date: Mapped[date | None] = mapped_column(Date)
     observed_through: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(200))
 
@@ -123,6 +155,12 @@ class Agreement(Base):
     citation: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # An implementing arrangement names the agreement it implements (its parties are some of
+    # the parent's); None for every other agreement.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), index=True)
+    # Who suspended it, while ``suspended``: a party state, or None for the node (its admin or
+    # operator), whose suspension every party must accept to lift.
+    suspended_by_state_id: Mapped[int | None] = mapped_column(ForeignKey("state.id"))
 
     domains: Mapped[list[AgreementDomain]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementDomain.domain"
@@ -188,6 +226,72 @@ class AgreementParty(Base):
     source_row: Mapped[int | None] = mapped_column(Integer)
 
     agreement: Mapped[Agreement] = relationship(back_populates="parties")
+    state: Mapped[State] = relationship()
+
+
+class AgreementProposal(Base):
+    """A step that needs the consent of states: an agreement to enter into force (``record``),
+    a change that widens one (``amend``: ``changes`` holds the new values, ``base`` the values
+    they replace, as they were when proposed), or a suspension to lift (``resume``).
+
+    ``status`` is ``open`` until every required party accepted (``accepted``, and the step is
+    taken), one declined (``declined``) or the proposer withdrew it (``withdrawn``). At most
+    one proposal of an agreement is open (a partial unique index). The proposer's user and
+    agency are kept as plain ids, as the audit log keeps its actors."""
+
+    __tablename__ = "agreement_proposal"
+    __table_args__ = (
+        Index(
+            "uq_agreement_proposal_open",
+            "agreement_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreement.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    base: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    proposer_user_id: Mapped[int | None] = mapped_column(Integer)
+    proposer_agency_id: Mapped[int | None] = mapped_column(Integer)
+    proposer_state_id: Mapped[int] = mapped_column(ForeignKey("state.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+    agreement: Mapped[Agreement] = relationship()
+    proposer_state: Mapped[State] = relationship()
+    parties: Mapped[list[ProposalParty]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalParty.state_id"
+    )
+
+
+class ProposalParty(Base):
+    """A state a proposal concerns: every party of the agreement, and each state it would add.
+    ``required``: the proposal takes effect only once this state accepted (a resumption needs
+    only the state that suspended). ``decision`` stays None until a liaison or admin of the
+    state decides."""
+
+    __tablename__ = "proposal_party"
+    __table_args__ = (Index("ix_proposal_party_state", "state_id", "proposal_id"),)
+
+    proposal_id: Mapped[str] = mapped_column(
+        ForeignKey("agreement_proposal.id", ondelete="CASCADE"), primary_key=True
+    )
+    state_id: Mapped[int] = mapped_column(
+        ForeignKey("state.id", ondelete="RESTRICT"), primary_key=True
+    )
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None]
+
+    proposal: Mapped[AgreementProposal] = relationship(back_populates="parties")
     state: Mapped[State] = relationship()
 
 

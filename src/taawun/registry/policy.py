@@ -5,7 +5,13 @@ confidential agreement's existence, title, parties and terms are seen only by
 users whose agency's state is one of its parties, in every query: the rule is
 a SQL criterion applied by ``access.restrict`` in ``registry/repository.py``,
 so lists, counts, dyads, partners and profiles all obey it. Changing an
-agreement needs an admin who can see it, or a liaison of a party state.
+agreement needs an admin who can see it, or a liaison of a party state; what
+each of them may then do is the consent rule below.
+
+Consent (``ConsentPolicy``): a user acts on an agreement for their state, as a liaison or
+admin of one of its agencies, and only while that state is a current party (or, for a
+proposal, a state the proposal would add). A proposal (``ProposalPolicy``) is seen only by
+users of the states it concerns; the node itself (a system principal) sees every one.
 
 It also holds the registry's definitions that other rules are built on, each written once
 (as a SQL builder, with a plain-Python twin where Python code asks the same question):
@@ -18,11 +24,13 @@ It also holds the registry's definitions that other rules are built on, each wri
 - when an agreement was in force during a period of history (``in_force_during``), the
   question registry searches ask (``?in_force=1960``): the same dates, but any status the
   agreement may have reached since, except never having entered into force;
-- the registry's half of the release policy (``sharing_grant``, ``reader_grants``).
+- the registry's half of the release policy (``sharing_grant``, ``reader_grants``);
+- a party's *current* spells (``current_party_states``): those not ended before the day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
@@ -31,8 +39,15 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from taawun.access.restrict import Action
 from taawun.core.principal import Principal, Role
-from taawun.registry.models import Agreement, AgreementDomain, AgreementParty
+from taawun.registry.models import (
+    Agreement,
+    AgreementDomain,
+    AgreementParty,
+    AgreementProposal,
+    ProposalParty,
+)
 from taawun.registry.periods import Period
+from taawun.registry.vocabulary import NEVER_IN_FORCE
 
 SHARING_DOMAIN = "intelligence_sharing"
 IN_FORCE = "in_force"
@@ -53,6 +68,14 @@ def _party_of(principal: Principal) -> ColumnElement[bool]:
 
 
 class AgreementPolicy:
+    @staticmethod
+    def view_key(principal: Principal) -> tuple[bool, int | None]:
+        """All of a principal that ``criterion(principal, Action.VIEW)`` depends on: two
+        principals with the same key see the same agreements, so what they read may be
+        cached under it (``repository.under_revision``). Kept next to the criterion, and
+        tested against it (``tests/access/test_registry_policy.py``)."""
+        return (principal.system, principal.state_id)
+
     def criterion(self, principal: Principal, action: Action) -> ColumnElement[bool]:
         if principal.system:
             return true()
@@ -66,16 +89,57 @@ class AgreementPolicy:
         return false()
 
     @staticmethod
-    def may_create(principal: Principal, party_state_ids: set[int]) -> bool:
-        if principal.system or principal.role is Role.ADMIN:
-            return True
-        return principal.role is Role.LIAISON and principal.state_id in party_state_ids
-
-    @staticmethod
     def may_change_membership(principal: Principal, state_id: int) -> bool:
         if principal.system or principal.role is Role.ADMIN:
             return True
         return principal.role is Role.LIAISON and principal.state_id == state_id
+
+
+class ProposalPolicy:
+    """Who sees a proposal: users (of any role) of a state it concerns, the parties of its
+    agreement and the states it would add; the node itself sees every one. Deciding needs
+    more (``ConsentPolicy``), but never less: a proposal a user may not see answers as a
+    missing one does."""
+
+    def criterion(self, principal: Principal, action: Action) -> ColumnElement[bool]:
+        if principal.system:
+            return true()
+        if principal.state_id is None:
+            return false()
+        return exists(
+            select(ProposalParty.proposal_id).where(
+                ProposalParty.proposal_id == AgreementProposal.id,
+                ProposalParty.state_id == principal.state_id,
+            )
+        )
+
+
+class ConsentPolicy:
+    """Who may take which step of consent (the rule of ``registry/changes.py``).
+
+    A user acts for a state: their agency's, as its liaison or admin, while it is a current
+    party. Analysts and viewers take no step. An admin of a state that is no party may only
+    suspend (for the node, whose suspension every party must then accept to lift). The node
+    itself (a system principal: importers, the operator at the shell) acts directly and is
+    no state: it records, changes and ends agreements without proposals, and neither accepts
+    nor declines for anyone."""
+
+    @staticmethod
+    def acts_for(principal: Principal, state_ids: Iterable[int]) -> int | None:
+        """The state among ``state_ids`` that ``principal`` acts for, if any."""
+        if principal.system or principal.role not in (Role.LIAISON, Role.ADMIN):
+            return None
+        return principal.state_id if principal.state_id in set(state_ids) else None
+
+    @staticmethod
+    def may_suspend_for_the_node(principal: Principal) -> bool:
+        return principal.system or principal.role is Role.ADMIN
+
+
+def current_party_states(spells: Iterable[tuple[int, date | None]], day: date) -> set[int]:
+    """The states with a spell (state, ``exited``) not ended before ``day``: the parties that
+    decide for the agreement now (a spell yet to begin counts: a proposed agreement's)."""
+    return {state for state, exited in spells if exited is None or exited >= day}
 
 
 # --- in force, and party spells -----------------------------------------------------------
@@ -123,11 +187,12 @@ def in_force_during(period: Period) -> ColumnElement[bool]:
     shows, for questions about history (searches by year, partners, profiles). Unlike
     ``in_force_on`` it cannot ask for status ``in_force``: the status is today's, and an
     alliance that ended in 1979 (``terminated``/``expired``) was in force in 1960. So: its
-    dates reach the period, it entered into force (not ``proposed``), and if it is suspended,
+    dates reach the period, it entered into force (not ``proposed``, ``declined`` or
+    ``withdrawn``), and if it is suspended,
     the suspension (``status_since``) came after the period began."""
     return and_(
         _dates_reach(period.start, period.end),
-        Agreement.status != "proposed",
+        Agreement.status.not_in(NEVER_IN_FORCE),
         or_(Agreement.status != "suspended", Agreement.status_since > period.start),
     )
 
@@ -249,11 +314,18 @@ def visible_to(
 
 
 AGREEMENTS = AgreementPolicy()
+PROPOSALS = ProposalPolicy()
+CONSENT = ConsentPolicy()
 
 __all__ = [
     "AGREEMENTS",
+    "CONSENT",
+    "PROPOSALS",
     "SHARING_DOMAIN",
     "AgreementPolicy",
+    "ConsentPolicy",
+    "ProposalPolicy",
+    "current_party_states",
     "in_force_during",
     "in_force_on",
     "is_in_force_on",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from functools import cache
+from typing import TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -32,20 +33,24 @@ from taawun.registry.models import (
     Agreement,
     AgreementDomain,
     AgreementParty,
-    DataSource,
+    AgreementProposal,
     Membership,
     Organization,
+    ProposalParty,
     RegistryRevision,
     State,
 )
 from taawun.registry.periods import Period
 from taawun.registry.policy import (
     AGREEMENTS,
+    PROPOSALS,
     in_force_during,
     reader_grants,
     sharing_ceiling,
     spell_during,
 )
+
+T = TypeVar("T")
 
 # --- states ---------------------------------------------------------------------------
 
@@ -79,12 +84,18 @@ def state_with_spells(session: Session, state_id: int) -> State | None:
 
 
 def organization_by_key(session: Session, key: str) -> Organization | None:
-    stmt = select(Organization).where(func.lower(Organization.key) == key.strip().lower())
+    stmt = (
+        select(Organization)
+        .options(selectinload(Organization.names))
+        .where(func.lower(Organization.key) == key.strip().lower())
+    )
     return session.scalars(stmt).first()
 
 
 def organizations(session: Session) -> list[Organization]:
-    return list(session.scalars(select(Organization).order_by(Organization.key)))
+    """Every organization, with its names over time."""
+    stmt = select(Organization).options(selectinload(Organization.names))
+    return list(session.scalars(stmt.order_by(Organization.key)))
 
 
 def membership_by_id(session: Session, membership_id: int) -> Membership | None:
@@ -92,10 +103,19 @@ def membership_by_id(session: Session, membership_id: int) -> Membership | None:
 
 
 def _member_during(period: Period) -> ColumnElement[bool]:
-    return and_(
-        Membership.from_year <= period.end.year,
-        or_(Membership.to_year.is_(None), Membership.to_year >= period.start.year),
+    """The spell covers a day of ``period``: its first day (``from_date``, else 1 January of
+    ``from_year``) is on or before the period's last, and its last day (``to_date``, else
+    31 December of ``to_year``; ongoing when unset) on or after the period's first."""
+    begun = or_(
+        and_(Membership.from_date.is_not(None), Membership.from_date <= period.end),
+        and_(Membership.from_date.is_(None), Membership.from_year <= period.end.year),
     )
+    not_ended = or_(
+        Membership.to_year.is_(None),
+        and_(Membership.to_date.is_not(None), Membership.to_date >= period.start),
+        and_(Membership.to_date.is_(None), Membership.to_year >= period.start.year),
+    )
+    return and_(begun, not_ended)
 
 
 def members_of(session: Session, organization_id: int, period: Period | None) -> list[Membership]:
@@ -138,10 +158,6 @@ def find_membership(
         Membership.from_year == from_year,
     )
     return session.scalars(stmt).first()
-
-
-def data_sources(session: Session) -> list[DataSource]:
-    return list(session.scalars(select(DataSource).order_by(DataSource.key)))
 
 
 # --- agreements -------------------------------------------------------------------------
@@ -203,14 +219,6 @@ def current_agreements_of(stmt: Select[Agreement], state_id: int) -> Select[Agre
     )
 
 
-def ids(session: Session, stmt: Select[Agreement]) -> list[int]:
-    return list(session.scalars(stmt.with_only_columns(Agreement.id).order_by(Agreement.id)))
-
-
-def agreement_id_is(agreement_id: int) -> ColumnElement[bool]:
-    return Agreement.id == agreement_id
-
-
 def count(session: Session, stmt: Select[Agreement]) -> int:
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
@@ -248,9 +256,79 @@ def duplicate_exists(
     """A visible agreement with this title, signing date and (at least) these parties."""
     signed_match = Agreement.signed.is_(None) if signed is None else Agreement.signed == signed
     stmt = filter_agreements(visible_agreements(principal), party_ids=party_ids).where(
-        Agreement.title == title, signed_match
+        Agreement.title == title,
+        signed_match,
+        Agreement.status.not_in(("declined", "withdrawn")),  # proposed again, it is no copy
     )
     return count(session, stmt) > 0
+
+
+def arrangement_ids(session: Session, principal: Principal, parent_id: int) -> list[int]:
+    """The visible implementing arrangements of agreement ``parent_id``."""
+    stmt = visible_agreements(principal).where(Agreement.parent_id == parent_id)
+    return list(session.scalars(stmt.with_only_columns(Agreement.id).order_by(Agreement.id)))
+
+
+# --- proposals ----------------------------------------------------------------------------
+
+
+def _proposal_statement(principal: Principal, action: Action) -> Select[AgreementProposal]:
+    return restrict(select(AgreementProposal), principal, action, policy=PROPOSALS).options(
+        selectinload(AgreementProposal.parties).selectinload(ProposalParty.state),
+        selectinload(AgreementProposal.proposer_state),
+        selectinload(AgreementProposal.agreement).selectinload(Agreement.domains),
+        selectinload(AgreementProposal.agreement)
+        .selectinload(Agreement.parties)
+        .selectinload(AgreementParty.state),
+    )
+
+
+def proposal(
+    session: Session, principal: Principal, proposal_id: str, action: Action = Action.VIEW
+) -> AgreementProposal | None:
+    """A proposal the principal may see (``PROPOSALS``), with its parties and its agreement:
+    the agreement is loaded for the proposal's sake (a state it would add may act on it
+    before it may see the agreement itself)."""
+    stmt = _proposal_statement(principal, action).where(AgreementProposal.id == proposal_id)
+    return session.scalars(stmt).first()
+
+
+def proposals(
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    awaiting_state: int | None,
+    limit: int,
+) -> list[AgreementProposal]:
+    """Visible proposals, newest first; with ``awaiting_state``, those whose acceptance by
+    that state is required and not yet given."""
+    stmt = _proposal_statement(principal, Action.VIEW)
+    if status is not None:
+        stmt = stmt.where(AgreementProposal.status == status)
+    if awaiting_state is not None:
+        stmt = stmt.where(
+            select(ProposalParty.proposal_id)
+            .where(
+                ProposalParty.proposal_id == AgreementProposal.id,
+                ProposalParty.state_id == awaiting_state,
+                ProposalParty.required.is_(True),
+                ProposalParty.decision.is_(None),
+            )
+            .exists()
+        )
+    ordered = stmt.order_by(AgreementProposal.created_at.desc(), AgreementProposal.id)
+    return list(session.scalars(ordered.limit(limit)))
+
+
+def open_proposals_of(session: Session, agreement_id: int) -> list[AgreementProposal]:
+    """The open proposal of an agreement (at most one, by a unique index), whoever may see
+    it: for a change by a party, which every proposal of its agreement concerns, or by the
+    node itself. Not for answering anyone else."""
+    stmt = select(AgreementProposal).where(
+        AgreementProposal.agreement_id == agreement_id, AgreementProposal.status == "open"
+    )
+    return list(session.scalars(stmt))
 
 
 def agreement(
@@ -277,11 +355,6 @@ def agreement_id_by_source(
     )
     found = session.scalars(stmt).first()
     return None if found is None else found.id
-
-
-def agreement_exists(session: Session, *, source: str, source_id: str) -> bool:
-    stmt = select(Agreement.id).where(Agreement.source == source, Agreement.source_id == source_id)
-    return session.scalar(stmt) is not None
 
 
 def domains_of(session: Session, agreement_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -388,25 +461,39 @@ def sharing_grants(
     party then. Read as the node: the release policy (``intel/policy.py``) turns it into the
     per-row test, evaluated within the same query's transaction; nothing here reaches a user.
 
-    Every read of intel asks for this, so it is cached under the registry's revision, which
-    the database changes on any write to agreements, parties or domains (triggers, migration
-    0003) and which is read here first, in the same transaction: a change made by anyone is
-    seen by the next read (an agreement suspended removes access at once), and the grants are
-    never older than the revision they are cached under."""
+    Every read of intel asks for this, so it is cached under the registry's revision
+    (``under_revision``)."""
+
+    def grants() -> tuple[tuple[int, int, int], ...]:
+        rows = session.execute(_grants_statement(), {"day": day, "reader_state": reader_state})
+        return tuple(sorted({(r[0], r[1], int(r[2])) for r in rows}))
+
+    return under_revision(session, ("grants", reader_state, day), grants)
+
+
+def under_revision(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, cached in this process under ``key`` and the registry's revision.
+
+    The database changes the revision on any write to agreements, their parties or their
+    domains (triggers, migration 0003), and it is read here first, in the caller's
+    transaction: a change made by anyone (the node, the CLI, plain SQL) is seen by the next
+    call, and a result is never older than the revision it is cached under. ``key`` must
+    hold everything ``compute`` depends on besides those tables, including what of the
+    principal its policy depends on (``AgreementPolicy.view_key``); what is cached must
+    not be changed by its users (tuples, frozen schemas)."""
     session.flush()  # the Core connection does not autoflush; a no-op when nothing is pending
     connection = session.connection()
     revision = connection.execute(_revision_statement()).scalar_one()
-    key = (connection.engine.url.render_as_string(), revision, reader_state, day)
-    with _GRANTS_LOCK:
-        found = _GRANTS.get(key)
-    if found is None:
-        rows = connection.execute(_grants_statement(), {"day": day, "reader_state": reader_state})
-        found = tuple(sorted({(r[0], r[1], int(r[2])) for r in rows}))
-        with _GRANTS_LOCK:
-            if len(_GRANTS) >= _GRANTS_MAX:
-                _GRANTS.clear()
-            _GRANTS[key] = found
-    return found
+    full = (connection.engine.url, revision, *key)
+    with _CACHE_LOCK:
+        found = _CACHE.get(full, _MISSING)
+    if found is _MISSING:
+        found = compute()
+        with _CACHE_LOCK:
+            if len(_CACHE) >= _CACHE_MAX:
+                _CACHE.clear()
+            _CACHE[full] = found
+    return cast("T", found)
 
 
 @cache
@@ -414,9 +501,10 @@ def _revision_statement() -> Select[int]:
     return select(RegistryRevision.revision).where(RegistryRevision.id == 1)
 
 
-_GRANTS: dict[tuple[str, int, int, date], tuple[tuple[int, int, int], ...]] = {}
-_GRANTS_LOCK = threading.Lock()
-_GRANTS_MAX = 4096
+_CACHE: dict[tuple[Hashable, ...], object] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 4096
+_MISSING = object()
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -1,9 +1,14 @@
-"""Naming a state: ISO3, ISO2, COW code, COW abbreviation or a common name.
+"""Naming a state: ISO3, ISO2, COW code, COW abbreviation or a common name; and an
+organization: its key or any name it bears or bore.
 
 ``TUR``, ``TR``, ``640``, ``Turkey`` and ``Türkiye`` all name Turkey. A name
 that fits several states, or none, fails with the closest candidates. Names
 are matched by the countrycode project's regular expressions
 (``country.name.en.regex`` in crosswalk/countrycode_codelist_without_cldr.csv).
+
+``OIC``, ``Organisation of Islamic Cooperation`` and its former name ``Organization of
+the Islamic Conference`` all name the OIC: case, accents, punctuation and the
+-isation/-ization spelling do not matter.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlalchemy.orm import Session
 from taawun.core.errors import Ambiguous, NotFound
 from taawun.core.integers import INT32_MAX, bounded_int
 from taawun.registry import repository
-from taawun.registry.models import State
+from taawun.registry.models import Organization, State
 
 
 def _fold(text: str) -> str:
@@ -95,3 +100,48 @@ def resolve_state(session: Session, query: str, *, field: str = "state") -> Stat
     hint = f"; did you mean: {', '.join(candidates)}" if candidates else ""
     message = f"{field}: no state is named {query!r}{hint}"
     raise NotFound(message, field=field, value=query, candidates=candidates)
+
+
+def _fold_name(text: str) -> str:
+    """An organization's name for comparison: "Co-operation" is "cooperation", "Organisation"
+    is "organization", "Org.  of the" is "org of the"."""
+    words = re.sub(r"\W+", " ", _fold(text).replace("-", "")).split()
+    return " ".join(re.sub(r"isation$", "ization", w) for w in words)
+
+
+def _names_of(org: Organization) -> set[str]:
+    """Every name ``org`` answers to. COW IGO long names may list several, with ``/``, and
+    add the abbreviation in brackets: "Central Treaty Organization (CENTO)/Middle East
+    Treaty Organization"."""
+    given = [org.name, org.long_name or "", *(n.name for n in org.names)]
+    parts = [p for name in given for p in (name, *name.split("/"))]
+    return {_fold_name(re.sub(r"\([^)]*\)", " ", p)) for p in parts} - {""}
+
+
+def resolve_organization(
+    session: Session, query: str, *, field: str = "organization"
+) -> Organization:
+    """An organization by its key (``OIC``, ``LOAS``) or by any name it bears or bore."""
+    found = repository.organization_by_key(session, query)
+    if found is not None:
+        return found
+    everyone = repository.organizations(session)
+    wanted = _fold_name(query)
+    named = [o for o in everyone if wanted in _names_of(o)]
+    if len(named) > 1:
+        labels = [f"{o.key} ({o.name})" for o in named]
+        raise Ambiguous(
+            f"{field}: {query!r} names several organizations: " + "; ".join(labels),
+            field=field,
+            value=query,
+            candidates=labels,
+        )
+    if named:
+        return named[0]
+    keys = [o.key for o in everyone]
+    raise NotFound(
+        f"{field}: no organization is called {query!r}; known: {', '.join(keys)}",
+        field=field,
+        value=query,
+        candidates=keys,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -38,7 +38,19 @@ class StateRead(StateRef):
     spells: list[StateSpellRead] = []
 
 
+class OrganizationNameRead(_Read):
+    """A name the organization bore, from ``valid_from`` to ``valid_to`` (both days in use)."""
+
+    name: str
+    valid_from: date
+    valid_to: date | None
+    source: str
+
+
 class OrganizationRead(_Read):
+    """``name`` is the current name (held since ``name_since`` when a source dates it);
+    ``former_names`` the earlier ones, oldest first. A lookup answers to any of them."""
+
     id: int
     key: str
     name: str
@@ -47,6 +59,8 @@ class OrganizationRead(_Read):
     dissolved_year: int | None
     observed_through: int | None
     source: str
+    name_since: date | None = None
+    former_names: list[OrganizationNameRead] = []
 
 
 class Coverage(_Read):
@@ -59,12 +73,17 @@ class Coverage(_Read):
 
 
 class MembershipRead(_Read):
+    """A membership spell by year; ``from_date``/``to_date`` are its first and last day when
+    the source gives them (a suspension), and then decide questions asked about a date."""
+
     id: int
     organization: str
     state: StateRef
     status: str
     from_year: int
     to_year: int | None
+    from_date: date | None = None
+    to_date: date | None = None
     observed_through: int | None
     source: str
     carried_forward: bool = False
@@ -105,6 +124,11 @@ class AgreementSummary(_Read):
 
 
 class AgreementRead(AgreementSummary):
+    """``parent``: the agreement this one implements (an implementing arrangement), and
+    ``arrangements`` those implementing this one, each shown only to whom may see it.
+    ``suspended_by``: while suspended, the party state (ISO3) that suspended it, or ``node``
+    (its admin or operator)."""
+
     status_since: date | None
     sharing_ceiling: str | None
     observed_through: date | None
@@ -113,6 +137,50 @@ class AgreementRead(AgreementSummary):
     domain_terms: list[DomainRead]
     party_spells: list[PartyRead]
     phases: list[dict[str, Any]]
+    parent: int | None = None
+    arrangements: list[int] = []
+    suspended_by: str | None = None
+
+
+class ProposalPartyRead(_Read):
+    """A state's part in a proposal: whether its acceptance is needed, and its decision."""
+
+    state: StateRef
+    required: bool
+    decision: str | None
+    decided_by: int | None
+    decided_at: datetime | None
+
+
+class ProposalRead(_Read):
+    """A step waiting for (or taken with, or refused) the consent of the parties.
+
+    ``kind``: ``record`` (the agreement enters into force), ``amend`` (``changes`` replace
+    ``before``, the values as they were when proposed) or ``resume`` (a suspension ends).
+    ``awaiting``: the states (ISO3) whose acceptance is still needed while it is open."""
+
+    id: str
+    kind: str
+    status: str
+    agreement_id: int
+    agreement_title: str
+    changes: dict[str, Any]
+    before: dict[str, Any]
+    proposer_state: StateRef
+    proposer_user_id: int | None
+    proposer_agency_id: int | None
+    parties: list[ProposalPartyRead]
+    awaiting: list[str]
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class AgreementOutcome(_Read):
+    """What a change did: the agreement as it now is, and the proposal the change became
+    (or that took it) when it needed the consent of the parties."""
+
+    agreement: AgreementRead
+    proposal: ProposalRead | None = None
 
 
 class Page(BaseModel, Generic[T]):
@@ -153,6 +221,11 @@ class AgreementCreate(BaseModel):
     organization: str | None = None
     terms: dict[str, Any] = {}
     citation: str | None = None
+    parent: str | None = Field(
+        default=None,
+        description="for an implementing arrangement: the agreement it implements, by id or "
+        "source reference (ATOP 4965); its parties must be parties of that one",
+    )
 
     @field_validator("domains")
     @classmethod
@@ -178,13 +251,17 @@ class AgreementUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=3, max_length=400)
-    domains: list[str] | None = None
+    domains: list[str] | None = Field(default=None, min_length=1)
     signed: date | None = None
     in_force: date | None = None
+    ended: date | None = None
     confidential: bool | None = None
     sharing_ceiling: Clearance | None = None
     terms: dict[str, Any] | None = None
     citation: str | None = None
+    add_parties: list[str] | None = Field(
+        default=None, min_length=1, description="states to add as parties (ISO3, name, ...)"
+    )
 
     @field_validator("domains")
     @classmethod

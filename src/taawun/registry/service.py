@@ -1,9 +1,11 @@
-"""Registry questions: states, organizations, agreements, partners, dyads, profiles.
+"""Registry questions: states, organizations, agreements, partners, dyads, profiles, and
+the proposals that wait for the parties' consent.
 
 Every function takes the ``principal`` first and returns schemas. Confidential
 agreements are filtered in SQL by ``repository`` (through ``policy``), so a
 hidden agreement is absent from lists, counts, partners and dyads, and answers
-``NotFound`` exactly like a missing one.
+``NotFound`` exactly like a missing one; so does a proposal the principal's state is
+no party to.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,9 +23,10 @@ from taawun.core.clock import Clock, SystemClock
 from taawun.core.errors import InvalidInput, NotFound
 from taawun.core.integers import INT32_MAX, bounded_int, is_ascii_digits
 from taawun.core.principal import Clearance, Principal
-from taawun.registry import repository
-from taawun.registry.models import Agreement, Membership, Organization, State
+from taawun.registry import repository, resolver
+from taawun.registry.models import Agreement, AgreementProposal, Membership, Organization, State
 from taawun.registry.periods import Period, parse_when
+from taawun.registry.policy import AGREEMENTS
 from taawun.registry.resolver import resolve_state
 from taawun.registry.schemas import (
     AgreementRead,
@@ -33,16 +37,19 @@ from taawun.registry.schemas import (
     DyadTimeline,
     MembershipRead,
     OrganizationMembers,
+    OrganizationNameRead,
     OrganizationRead,
     Page,
     PartnerRead,
     Partners,
     PartyRead,
+    ProposalPartyRead,
+    ProposalRead,
     StateProfile,
     StateRead,
     StateRef,
 )
-from taawun.registry.vocabulary import DOMAINS
+from taawun.registry.vocabulary import DOMAINS, PROPOSAL_STATUSES
 
 MAX_LIMIT = 1000
 _REF = re.compile(r"^\s*(?P<source>[A-Za-z][A-Za-z0-9 ._-]*?)[\s:#-]+(?P<id>[A-Za-z0-9._-]+)\s*$")
@@ -68,6 +75,12 @@ def _when(value: str | int | date | None, *, field: str, clock: Clock | None) ->
     if period is None:
         return Period.day((clock or SystemClock()).now().date())
     return period
+
+
+def state_labels(session: Session, state_ids: Iterable[int]) -> dict[int, str]:
+    """ISO3 (the name when it has none) of each state, by id: states are public facts, read
+    alike by every principal."""
+    return {i: s.iso3 or s.name for i, s in repository.states_by_ids(session, state_ids).items()}
 
 
 # --- coverage --------------------------------------------------------------------------
@@ -130,6 +143,8 @@ def _membership_read(m: Membership, period: Period | None) -> MembershipRead:
         status=m.status,
         from_year=m.from_year,
         to_year=m.to_year,
+        from_date=m.from_date,
+        to_date=m.to_date,
         observed_through=m.observed_through,
         source=m.source,
         carried_forward=carried,
@@ -140,20 +155,25 @@ def _membership_read(m: Membership, period: Period | None) -> MembershipRead:
 
 
 def resolve_organization(session: Session, key: str) -> Organization:
-    org = repository.organization_by_key(session, key)
-    if org is None:
-        keys = [o.key for o in repository.organizations(session)]
-        raise NotFound(
-            f"organization: no organization is called {key!r}; known: {', '.join(keys)}",
-            field="organization",
-            value=key,
-            candidates=keys,
-        )
-    return org
+    """An organization by key or by any of its names, current or former (``resolver``)."""
+    return resolver.resolve_organization(session, key)
+
+
+def _organization_read(org: Organization) -> OrganizationRead:
+    current = next((n for n in org.names if n.valid_to is None), None)
+    return OrganizationRead.model_validate(org).model_copy(
+        update={
+            "name_since": current.valid_from if current else None,
+            "former_names": [
+                OrganizationNameRead.model_validate(n) for n in org.names if n.valid_to is not None
+            ],
+        }
+    )
 
 
 def list_organizations(principal: Principal, session: Session) -> list[OrganizationRead]:
-    return [OrganizationRead.model_validate(o) for o in repository.organizations(session)]
+    """Every organization, with its current name and former names."""
+    return [_organization_read(o) for o in repository.organizations(session)]
 
 
 def organization_members(
@@ -174,7 +194,7 @@ def organization_members(
         if status is None or m.status == status
     ]
     return OrganizationMembers(
-        organization=OrganizationRead.model_validate(org),
+        organization=_organization_read(org),
         when=period.label,
         members=[_membership_read(m, period) for m in rows],
         coverage=_membership_coverage(rows, period),
@@ -207,9 +227,28 @@ def _summaries(session: Session, agreements: Sequence[Agreement]) -> list[Agreem
     ]
 
 
-def agreement_read(session: Session, agreement: Agreement) -> AgreementRead:
+def _suspended_by(agreement: Agreement) -> str | None:
+    if agreement.status != "suspended":
+        return None
+    if agreement.suspended_by_state_id is None:
+        return "node"
+    by = next(
+        (p.state for p in agreement.parties if p.state_id == agreement.suspended_by_state_id),
+        None,
+    )
+    return str(agreement.suspended_by_state_id) if by is None else (by.iso3 or by.name)
+
+
+def agreement_read(
+    session: Session, agreement: Agreement, *, principal: Principal
+) -> AgreementRead:
+    """The agreement as ``principal`` reads it: its parent and its arrangements are named
+    only where ``principal`` may see them."""
     summary = _summaries(session, [agreement])[0]
     ceiling = agreement.sharing_ceiling
+    parent = agreement.parent_id
+    if parent is not None and repository.agreement(session, principal, parent) is None:
+        parent = None
     return AgreementRead(
         **summary.model_dump(),
         status_since=agreement.status_since,
@@ -232,6 +271,9 @@ def agreement_read(session: Session, agreement: Agreement) -> AgreementRead:
             }
             for ph in agreement.phases
         ],
+        parent=parent,
+        arrangements=repository.arrangement_ids(session, principal, agreement.id),
+        suspended_by=_suspended_by(agreement),
     )
 
 
@@ -326,26 +368,17 @@ def find_agreement(
 def current_agreements_of(
     principal: Principal, session: Session, *, state_id: int
 ) -> list[AgreementSummary]:
-    """Visible agreements, in force or suspended, of which ``state_id`` is a party now."""
-    stmt = repository.current_agreements_of(repository.visible_agreements(principal), state_id)
-    return _summaries(session, repository.page(session, stmt, limit=MAX_LIMIT, offset=0))
+    """Visible agreements, in force or suspended, of which ``state_id`` is a party now.
 
+    Every TAXII request asks (a collection is an agreement), so the answer is cached under
+    the registry's revision and what of ``principal`` the agreements' policy depends on."""
 
-def current_agreement_ids_of(principal: Principal, session: Session, *, state_id: int) -> list[int]:
-    """Ids only, of the agreements ``current_agreements_of`` would list."""
-    stmt = repository.current_agreements_of(repository.visible_agreements(principal), state_id)
-    return repository.ids(session, stmt)
+    def current() -> tuple[AgreementSummary, ...]:
+        stmt = repository.current_agreements_of(repository.visible_agreements(principal), state_id)
+        return tuple(_summaries(session, repository.page(session, stmt, limit=MAX_LIMIT, offset=0)))
 
-
-def current_agreement_of(
-    principal: Principal, session: Session, *, state_id: int, agreement_id: int
-) -> AgreementSummary | None:
-    """One of them, or None when ``agreement_id`` is not a current agreement of the state."""
-    stmt = repository.current_agreements_of(
-        repository.visible_agreements(principal), state_id
-    ).where(repository.agreement_id_is(agreement_id))
-    found = repository.page(session, stmt, limit=1, offset=0)
-    return _summaries(session, found)[0] if found else None
+    key = ("current_agreements", AGREEMENTS.view_key(principal), state_id)
+    return list(repository.under_revision(session, key, current))
 
 
 def sharing_grants(
@@ -358,7 +391,116 @@ def sharing_grants(
 
 
 def get_agreement(principal: Principal, session: Session, *, ref: str | int) -> AgreementRead:
-    return agreement_read(session, find_agreement(principal, session, ref))
+    """An agreement by reference (``find_agreement``). By id, the answer is cached under the
+    registry's revision: every release of intel checks its agreements."""
+    text = str(ref).strip()
+    agreement_id = bounded_int(text, maximum=INT32_MAX) if is_ascii_digits(text) else None
+    if agreement_id is None:
+        return agreement_read(session, find_agreement(principal, session, ref), principal=principal)
+
+    def read() -> AgreementRead:
+        found = find_agreement(principal, session, agreement_id)
+        return agreement_read(session, found, principal=principal)
+
+    key = ("agreement", AGREEMENTS.view_key(principal), agreement_id)
+    return repository.under_revision(session, key, read)
+
+
+# --- proposals ---------------------------------------------------------------------
+
+_PROPOSAL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def find_proposal(
+    principal: Principal, session: Session, proposal_id: str, action: Action = Action.VIEW
+) -> AgreementProposal:
+    """A proposal the principal may see; one they may not answers as a missing one does."""
+    text = str(proposal_id).strip().lower()
+    found = (
+        repository.proposal(session, principal, text, action) if _PROPOSAL_ID.match(text) else None
+    )
+    if found is None:
+        raise NotFound(
+            f"proposal: no proposal {proposal_id!r}", field="proposal", value=proposal_id
+        )
+    return found
+
+
+def proposal_read(proposal: AgreementProposal) -> ProposalRead:
+    states = {p.state_id: p.state for p in proposal.parties}
+
+    def name(state_id: int) -> str:
+        state = states.get(state_id)
+        return str(state_id) if state is None else (state.iso3 or state.name)
+
+    def shown(values: dict[str, Any]) -> dict[str, Any]:
+        if "add_parties" not in values:
+            return dict(values)
+        return {**values, "add_parties": [name(i) for i in values["add_parties"]]}
+
+    is_open = proposal.status == "open"
+    return ProposalRead(
+        id=proposal.id,
+        kind=proposal.kind,
+        status=proposal.status,
+        agreement_id=proposal.agreement_id,
+        agreement_title=proposal.agreement.title,
+        changes=shown(proposal.changes),
+        before=shown(proposal.base),
+        proposer_state=_state_ref(proposal.proposer_state),
+        proposer_user_id=proposal.proposer_user_id,
+        proposer_agency_id=proposal.proposer_agency_id,
+        parties=[
+            ProposalPartyRead(
+                state=_state_ref(p.state),
+                required=p.required,
+                decision=p.decision,
+                decided_by=p.decided_by,
+                decided_at=p.decided_at,
+            )
+            for p in proposal.parties
+        ],
+        awaiting=[
+            name(p.state_id)
+            for p in proposal.parties
+            if is_open and p.required and p.decision is None
+        ],
+        created_at=proposal.created_at,
+        decided_at=proposal.decided_at,
+    )
+
+
+def get_proposal(principal: Principal, session: Session, *, proposal_id: str) -> ProposalRead:
+    return proposal_read(find_proposal(principal, session, proposal_id))
+
+
+def proposals(
+    principal: Principal,
+    session: Session,
+    *,
+    awaiting_me: bool = False,
+    status: str | None = "open",
+) -> list[ProposalRead]:
+    """The proposals the principal may see (by default the open ones), newest first; with
+    ``awaiting_me``, only those that wait for the decision of the principal's state."""
+    if status is not None and status not in PROPOSAL_STATUSES:
+        raise InvalidInput(
+            f"status: unknown proposal status {status!r}; expected one of "
+            f"{', '.join(PROPOSAL_STATUSES)}",
+            field="status",
+            value=status,
+            candidates=list(PROPOSAL_STATUSES),
+        )
+    if awaiting_me and principal.state_id is None:
+        return []  # the node itself, or nobody in particular: no state to wait for
+    found = repository.proposals(
+        session,
+        principal,
+        status=status,
+        awaiting_state=principal.state_id if awaiting_me else None,
+        limit=MAX_LIMIT,
+    )
+    return [proposal_read(p) for p in found]
 
 
 # --- partners, dyads, profiles ------------------------------------------------------

@@ -1,6 +1,6 @@
 """The registry's fixed vocabularies and the labels of ATOP 5.1 provision codes.
 
-Domains and statuses are those of ARCHITECTURE.md. The code labels are taken
+Domains and statuses are those of docs/architecture.md. The code labels are taken
 from the ATOP 5.1 codebook (Leeds 2022, section 2.34 "Institutionalization of
 the Alliance" and the obligation and threat variables before it); each table
 names the codebook variable it decodes. A value the codebook leaves "missing"
@@ -26,10 +26,33 @@ DOMAINS: Final = (
 )
 """What an agreement covers: ATOP's five obligations, then the seed's forms of cooperation."""
 
-AGREEMENT_STATUSES: Final = ("proposed", "in_force", "suspended", "terminated", "expired")
+AGREEMENT_STATUSES: Final = (
+    "proposed",
+    "in_force",
+    "suspended",
+    "terminated",
+    "expired",
+    "declined",
+    "withdrawn",
+)
+"""``declined`` and ``withdrawn``: a proposed agreement that never entered into force (a party
+declined it, or its proposer withdrew it)."""
 
-MEMBERSHIP_STATUSES: Final = ("full", "associate", "observer")
+NEVER_IN_FORCE: Final = ("proposed", "declined", "withdrawn")
+"""The statuses of an agreement that has not entered into force (and may never)."""
+
+PROPOSAL_KINDS: Final = ("record", "amend", "resume")
+USER_SOURCE: Final = "taawun"
+"""The source of an agreement recorded on the node; any other is the imported record."""
+PROPOSAL_STATUSES: Final = ("open", "accepted", "declined", "withdrawn")
+
+COW_IGO_STATUSES: Final = ("full", "associate", "observer")
 """COW IGO v3 membership codes 1, 2 and 3 (IGO codebook v3)."""
+
+MEMBERSHIP_STATUSES: Final = (*COW_IGO_STATUSES, "suspended")
+"""COW IGO's statuses, and ``suspended``: a member whose participation the organization has
+suspended (Syria in the Arab League, 2011-2023). COW IGO does not code suspensions; they
+come from the curated memberships, each with its source."""
 
 # --- ATOP 5.1 provision codes (codebook, alliance-level variables) --------------------
 

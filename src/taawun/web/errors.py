@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from taawun.core.errors import InvalidInput, TaawunError, TooManyRequests, Unauthenticated
 from taawun.intel.taxii import errors as taxii_errors
 from taawun.intel.taxii.routes import PREFIX as TAXII_PREFIX
+from taawun.web.bodies import RestBodies
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ def _validation_error(request: Request, exc: Exception) -> Response:
     if _under_taxii(request.url.path):
         return taxii_errors.render(exc) or taxii_errors.unexpected()
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":  # its loc is (body, a character's position)
+        at = first.get("loc", ("body", "?"))[-1]
+        ctx = first.get("ctx")
+        error = ctx.get("error", "invalid JSON") if isinstance(ctx, dict) else "invalid JSON"
+        first = {**first, "loc": ("(body)",), "msg": f"not JSON: {error} at character {at}"}
+        first.pop("input", None)
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(loc) or None
     message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
@@ -70,7 +77,7 @@ def _validation_error(request: Request, exc: Exception) -> Response:
         "field": field,
         "details": [
             {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
-            for e in exc.errors()
+            for e in ([first] if first.get("type") == "json_invalid" else exc.errors())
         ],
     }
     if "input" in first and isinstance(first["input"], str | int | float):
@@ -206,4 +213,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _unstorable)
     app.add_middleware(AnswerEveryError)
+    app.add_middleware(RestBodies)
     app.add_middleware(RefuseNul)

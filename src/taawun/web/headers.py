@@ -6,10 +6,11 @@ static assets also gets ``Cache-Control: no-store``, since nearly all of them ca
 account data or a token (a shared cache, a proxy or the browser's disk must not keep them).
 
 The API answers JSON and never needs to load anything: its policy allows nothing at all.
-The interactive docs (``/docs``, its OAuth2 redirect page, ``/redoc``) are HTML pages that
-load their scripts and styles and run an inline script: their policy allows ``'self'``, the
-CDN FastAPI's docs pages load from (``DOCS_CDN``: drop it once the docs are served from the
-node), inline styles, and exactly the inline scripts of the page being answered, by hash.
+The interactive docs (``/docs``, its OAuth2 redirect page, ``/redoc``: see ``web/docs.py``)
+are HTML pages that load their scripts and styles from the node itself and run an inline
+script: their policy allows ``'self'`` and no other host, inline styles (ReDoc writes its
+styles at run time), ``data:`` images (Swagger UI's icons), ``blob:`` workers (ReDoc's
+search), and exactly the inline scripts of the page being answered, by hash.
 
 Pure ASGI (not ``BaseHTTPMiddleware``): the body is passed on as it comes, so a streamed
 answer stays streamed; only the docs pages, small and generated, are held to hash their
@@ -27,12 +28,11 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from taawun.web import docs
+
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-DOCS_CDN = "https://cdn.jsdelivr.net"  # swagger-ui-dist and redoc, as FastAPI's pages load them
-DOCS_FONTS = ("https://fonts.googleapis.com", "https://fonts.gstatic.com")  # redoc's fonts
-DOCS_ICON = "https://fastapi.tiangolo.com"  # the pages' favicon
 CACHEABLE_PATHS = frozenset({"/health"})
-STATIC_PREFIXES = ("/static/",)  # where static assets (the docs', once local) are served
+STATIC_PREFIXES = ("/static/",)  # where static assets (the docs' scripts and styles) are served
 
 _ALWAYS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
@@ -45,14 +45,14 @@ _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>"
 
 def docs_policy(script_hashes: Iterable[str]) -> str:
     """The policy of a docs page whose inline scripts have these ``'sha256-…'`` sources."""
-    scripts = " ".join(["'self'", DOCS_CDN, *script_hashes])
+    scripts = " ".join(["'self'", *script_hashes])
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src {scripts}",
-            f"style-src 'self' 'unsafe-inline' {DOCS_CDN} {DOCS_FONTS[0]}",
-            f"font-src 'self' {DOCS_FONTS[1]}",
-            f"img-src 'self' data: {DOCS_ICON}",
+            "style-src 'self' 'unsafe-inline'",
+            "font-src 'self'",
+            "img-src 'self' data:",
             "worker-src 'self' blob:",  # redoc's search worker
             "connect-src 'self'",
             "object-src 'none'",
@@ -78,7 +78,7 @@ class SecurityHeaders:
         self,
         app: ASGIApp,
         *,
-        docs_paths: Iterable[str] = ("/docs", "/docs/oauth2-redirect", "/redoc"),
+        docs_paths: Iterable[str] = docs.PAGES,
         cacheable_paths: Iterable[str] = CACHEABLE_PATHS,
         static_prefixes: tuple[str, ...] = STATIC_PREFIXES,
     ) -> None:
@@ -148,5 +148,4 @@ class SecurityHeaders:
 
 def install(app: FastAPI) -> None:
     """Add the middleware to ``app``; call it after every other ``add_middleware``."""
-    docs = [app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url]
-    app.add_middleware(SecurityHeaders, docs_paths=[p for p in docs if p])
+    app.add_middleware(SecurityHeaders, docs_paths=docs.PAGES)

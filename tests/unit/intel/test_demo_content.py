@@ -82,6 +82,27 @@ def test_markings_stay_within_each_agreements_ceiling(content: list[DemoObject])
     assert {i.owner for i in content} == set(demo_content.OWNER_ORDER)
 
 
+def test_under_arrangements_releases_under_each_agreements_arrangement(
+    content: list[DemoObject],
+) -> None:
+    arrangements = {ref: f"{9_000_000 + n}" for n, ref in enumerate(AGREEMENTS)}
+    moved = demo_content.under_arrangements(content, arrangements)
+    assert [m.obj["id"] for m in moved] == [c.obj["id"] for c in content]
+    for before, after in zip(content, moved, strict=True):
+        released = after.obj["extensions"][EXTENSION_ID]["release_to"]
+        assert released == [arrangements[r] for r in demo_content.releases_of(before.owner)]
+        assert released == demo_content.releases_of(before.owner, arrangements)
+        rest = {**after.obj["extensions"][EXTENSION_ID], "release_to": None}
+        assert rest == {**before.obj["extensions"][EXTENSION_ID], "release_to": None}
+        assert {k: v for k, v in after.obj.items() if k != "extensions"} == {
+            k: v for k, v in before.obj.items() if k != "extensions"
+        }
+    # the demo's own content is left as it was
+    assert content[0].obj["extensions"][EXTENSION_ID]["release_to"] == demo_content.releases_of(
+        content[0].owner
+    )
+
+
 def test_an_actor_goes_to_the_first_demo_victim_in_owner_order() -> None:
     actor = {
         "value": "Test Actor",

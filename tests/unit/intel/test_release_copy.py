@@ -92,23 +92,26 @@ def test_share_change_release_and_revoke_keep_the_copy_in_sync(
     assert sorted(_in_sync(loaded_db).values()) == sorted([[], [second], both, both])
 
 
-def _branch(*agreements: int) -> ColumnElement[bool]:
+def _branch(*agreements: int, dialect: str = "postgresql") -> ColumnElement[bool]:
     # reader state 1: the first grant (its own state) is left out
     return grants_criterion(
-        [(4, 1, 3), *((g, 2, 3) for g in agreements), (9, 3, 1)], reader_state=1
+        [(4, 1, 3), *((g, 2, 3) for g in agreements), (9, 3, 1)], reader_state=1, dialect=dialect
     )
 
 
 def test_the_agreement_branch_reads_the_copy_on_postgresql_only() -> None:
     # cacheable, and the agreements are part of the cache key (fresh elements: compiling
     # an ORM select updates its compile options)
-    key = _branch(7, 5)._generate_cache_key()
-    assert key is not None
-    assert key.key == _branch(5, 7)._generate_cache_key().key  # type: ignore[union-attr]
-    assert key.key != _branch(5, 8)._generate_cache_key().key  # type: ignore[union-attr]
+    for dialect in ("postgresql", "sqlite"):
+        key = _branch(7, 5, dialect=dialect)._generate_cache_key()
+        assert key is not None
+        same = _branch(5, 7, dialect=dialect)._generate_cache_key()
+        other = _branch(5, 8, dialect=dialect)._generate_cache_key()
+        assert key.key == same.key  # type: ignore[union-attr]
+        assert key.key != other.key  # type: ignore[union-attr]
 
     on_pg = str(_branch(7, 5).compile(dialect=postgresql.dialect()))
-    on_sqlite = str(_branch(7, 5).compile(dialect=sqlite.dialect()))
+    on_sqlite = str(_branch(7, 5, dialect="sqlite").compile(dialect=sqlite.dialect()))
     assert "intel_object.release_ids && ARRAY[5, 7]" in on_pg
     assert "intel_release" not in on_pg
     assert "EXISTS" in on_sqlite and "release_ids" not in on_sqlite

@@ -95,7 +95,7 @@ def test_release_checks_refuse_with_a_reason(loaded_db: Session, world: World) -
     )
     assert report.stored == 0 and "not a party" in report.outcomes[0].reasons[0]
     above = changes.share(
-        world.user("TUR-MIT"),
+        world.user("TUR-MIT", clearance=Clearance.TOP_SECRET),
         loaded_db,
         objects=[indicator(5)],
         defaults=MarkingDefaults(

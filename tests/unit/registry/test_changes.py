@@ -38,20 +38,23 @@ def _draft(**overrides: object) -> AgreementCreate:
     return AgreementCreate.model_validate(values)
 
 
-def test_liaison_of_a_party_records_and_it_is_audited(
+def test_liaison_of_a_party_proposes_and_it_is_audited(
     loaded_db: Session, principal_for: PrincipalFor
 ) -> None:
+    """A user's agreement is proposed, not in force (tests/unit/registry/test_consent.py
+    follows it to its entry into force)."""
     liaison = principal_for("PAK", role=Role.LIAISON)
     before = _counts(loaded_db)
     created = changes.record_agreement(liaison, loaded_db, data=_draft())
     assert created.parties == ["PAK", "TUR"]
     assert created.sharing_ceiling == "SECRET"
-    assert created.status == "in_force"
+    assert created.status == "proposed"
     after = _counts(loaded_db)
     assert after[0] == before[0] + 1 and after[4] == before[4] + 1
     entry = loaded_db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
-    assert entry is not None and entry.action == "registry.agreement.record"
+    assert entry is not None and entry.action == "registry.agreement.propose"
     assert entry.actor == liaison.username and entry.after and entry.after["title"] == created.title
+    assert entry.detail and entry.detail["for_state"] == "PAK"
     assert verify_chain(loaded_db).ok
 
 
@@ -98,7 +101,7 @@ def test_schema_refuses_unknown_domain_and_ceiling() -> None:
 
 def test_suspend_resume_terminate(loaded_db: Session, principal_for: PrincipalFor) -> None:
     liaison = principal_for("TUR", role=Role.LIAISON)
-    created = changes.record_agreement(liaison, loaded_db, data=_draft())
+    created = changes.record_agreement(Principal.system_principal(), loaded_db, data=_draft())
     suspended = changes.suspend_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 3, 1))
     assert suspended.status == "suspended" and suspended.status_since == date(2025, 3, 1)
     in_2026 = service.list_agreements(
@@ -112,7 +115,7 @@ def test_suspend_resume_terminate(loaded_db: Session, principal_for: PrincipalFo
     with pytest.raises(Conflict):
         changes.suspend_agreement(liaison, loaded_db, ref=created.id)
     resumed = changes.resume_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 6, 1))
-    assert resumed.status == "in_force"
+    assert resumed.agreement.status == "in_force"  # Turkey suspended it: its own consent
     ended = changes.terminate_agreement(liaison, loaded_db, ref=created.id, on=date(2026, 1, 1))
     assert ended.status == "terminated" and ended.ended == date(2026, 1, 1)
     with pytest.raises(Conflict):
@@ -137,14 +140,20 @@ def test_outsider_cannot_change_a_public_agreement(
         changes.suspend_agreement(
             principal_for("SAU", role=Role.LIAISON), loaded_db, ref="ATOP 3255"
         )
-    admin = principal_for("SAU", role=Role.ADMIN)
+    with pytest.raises(PermissionDenied, match="implementing arrangement"):
+        changes.amend_agreement(
+            principal_for("SAU", role=Role.ADMIN),
+            loaded_db,
+            ref="ATOP 3255",
+            data=AgreementUpdate(domains=["consultation", "training"]),
+        )
     amended = changes.amend_agreement(
-        admin,
+        Principal.system_principal(),
         loaded_db,
         ref="ATOP 3255",
         data=AgreementUpdate(domains=["consultation", "training"]),
     )
-    assert amended.domains == ["consultation", "training"]
+    assert amended.agreement.domains == ["consultation", "training"]
 
 
 def test_memberships(loaded_db: Session, principal_for: PrincipalFor) -> None:

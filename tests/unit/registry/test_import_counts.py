@@ -19,6 +19,7 @@ from taawun.registry.models import (
     DataSource,
     Membership,
     Organization,
+    OrganizationName,
     State,
     StateSpell,
 )
@@ -28,6 +29,7 @@ REGISTRY = (
     State,
     StateSpell,
     Organization,
+    OrganizationName,
     Membership,
     Agreement,
     AgreementDomain,
@@ -73,6 +75,7 @@ def test_states_spells_and_memberships_match_the_files(loaded_db: Session) -> No
     )
     assert _count(loaded_db, StateSpell) == len(spells)
     assert _count(loaded_db, Organization) == len({r["ioname"] for r in igo})
+    assert _count(loaded_db, OrganizationName) == len(_rows("curated/organization_names.csv"))
     assert _count(loaded_db, Membership) == len(igo) + len(extra_members)
     curated = _rows("curated/agreements_since_2019.csv")
     assert _count(loaded_db, Agreement, Agreement.source == "curated") == len(curated)
@@ -82,7 +85,8 @@ def test_each_source_recorded_and_audited_once(loaded_db: Session) -> None:
     sources = {s.key: s for s in loaded_db.scalars(select(DataSource))}
     assert set(sources) == {"cow-states", "cow-igo", "atop", "curated-agreements"}
     assert all(len(s.sha256) == 64 and s.rows > 0 for s in sources.values())
-    assert sources["atop"].rows == 789 + 2510 + 849 + 849
+    names = _rows("curated/atop_treaty_names.csv")
+    assert sources["atop"].rows == 789 + 2510 + 849 + 849 + len(names)
     audited = loaded_db.scalars(
         select(AuditEntry.target_id).where(AuditEntry.action == "registry.import")
     ).all()

@@ -49,12 +49,66 @@ def _bad_curated_date(d: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("2025-09-17", "2025-02-30"))
 
 
+def _replace(d: Path, path: str, old: str, new: str) -> None:
+    file = d / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _line_of(path: str, start: str) -> int:
+    lines = (default_data_dir() / path).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(start))
+
+
+def _treaty_name_on_the_wrong_alliance(d: Path) -> None:
+    _replace(
+        d,
+        "curated/atop_treaty_names.csv",
+        "3180,North Atlantic Treaty,1949-04-04",
+        "3180,North Atlantic Treaty,1949-04-14",
+    )
+
+
+def _names_overlap(d: Path) -> None:
+    _replace(
+        d, "curated/organization_names.csv", "Cooperation,2011-06-28,", "Cooperation,2011-06-01,"
+    )
+
+
+def _memberships_overlap(d: Path) -> None:
+    _replace(
+        d,
+        "curated/memberships_extra.csv",
+        "LOAS,SYR,full,2023,,2023-05-07",
+        "LOAS,SYR,full,2023,,2023-05-01",
+    )
+
+
 CASES = {
     "missing file": (_delete, "atop/atopinst5_1.csv", None, "missing"),
     "truncated": (_truncate, "atop/atop5_1m.csv", 1000, "expected 105 fields"),
     "not an integer": (_not_an_integer, "atop/atop5_1m.csv", 10, "'abc'"),
     "unknown member": (_unknown_member, "atop/atop5_1m.csv", 2, "unknown COW member code 9999"),
     "bad curated date": (_bad_curated_date, "curated/agreements_since_2019.csv", 3, "2025-02-30"),
+    "treaty name on the wrong alliance": (
+        _treaty_name_on_the_wrong_alliance,
+        "curated/atop_treaty_names.csv",
+        _line_of("curated/atop_treaty_names.csv", "3180,"),
+        "is not ATOP 3180's begin date 1949-04-04",
+    ),
+    "organization names overlap": (
+        _names_overlap,
+        "curated/organization_names.csv",
+        _line_of("curated/organization_names.csv", "OIC,Organisation of Islamic Cooperation,"),
+        "begins while 'Organisation of the Islamic Conference' is still in use",
+    ),
+    "curated memberships overlap": (
+        _memberships_overlap,
+        "curated/memberships_extra.csv",
+        _line_of("curated/memberships_extra.csv", "LOAS,SYR,full,"),
+        "overlaps the suspended spell from 2011-11-16",
+    ),
 }
 
 

@@ -36,13 +36,13 @@ def test_turkey_pakistan_1954_pact_and_cento(loaded_db: Session) -> None:
     assert {"3255", "3275"} <= set(shared)
     pact = shared["3255"]
     assert pact.signed == date(1954, 4, 2)
-    assert pact.title == "Pakistan–Turkey consultation pact, 1954"
+    assert pact.title == "Agreement for Friendly Co-operation between Pakistan and Turkey"
     cento = shared["3275"]
     assert cento.signed is not None and cento.signed.year == 1955
     assert cento.ended is not None and cento.ended.year == 1979
     assert cento.status in {"terminated", "expired"}
     assert cento.organization is not None and cento.organization.key == "CENTO"
-    assert cento.title.startswith("Central Treaty Organization — ")
+    assert cento.title == "Pact of Mutual Co-operation between Iraq and Turkey (Baghdad Pact)"
     members = {p.state.cow_code for p in cento.parties}
     assert members == {630, 645, 770, 640, 200}  # Iran, Iraq, Pakistan, Turkey, UK
 
@@ -84,8 +84,10 @@ def test_oic_has_57_ongoing_full_members(loaded_db: Session) -> None:
         )
     ).all()
     assert len(ongoing) == 57
-    cow = [m for m in ongoing if m.state.cow_code is not None]
-    assert len(cow) == 56 and all(m.observed_through == 2014 for m in cow)
+    cow = [m for m in ongoing if m.source == "COW IGO v3"]
+    assert len(cow) == 55 and all(m.observed_through == 2014 for m in cow)
+    # Palestine (no COW code) and Syria (reinstated in 2025 after its suspension in 2012)
+    assert {m.state.iso3 for m in ongoing if m not in cow} == {"PSE", "SYR"}
     assert {m.state.iso3 for m in ongoing} >= {"PSE", "TUR", "PAK", "SAU", "ARE", "IDN"}
 
 
@@ -106,7 +108,8 @@ def test_organization_links_are_multilateral_and_expected(loaded_db: Session) ->
     for agreement in linked.values():
         assert len({p.state_id for p in agreement.parties}) >= 3, agreement.source_id
         assert agreement.organization is not None
-        assert agreement.title.startswith(agreement.organization.name + " — ")
+        if "title_source" not in agreement.terms:  # a derived title names the organization
+            assert agreement.title.startswith(agreement.organization.name + " — ")
 
 
 def test_ongoing_state_spells_are_open(loaded_db: Session) -> None:

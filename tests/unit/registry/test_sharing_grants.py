@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from taawun.core.clock import FixedClock
-from taawun.core.principal import Principal
+from taawun.core.principal import Clearance, Principal, Role
 from taawun.registry import changes, service
 from taawun.registry.models import RegistryRevision
 from taawun.registry.resolver import resolve_state
@@ -83,3 +83,47 @@ def test_other_writes_keep_the_revision(loaded_db: Session) -> None:
     before = _revision(loaded_db)
     loaded_db.execute(text("UPDATE state SET name = name || '' WHERE id = 2"))
     assert _revision(loaded_db) == before
+
+
+def test_a_states_current_agreements_are_cached_under_the_revision_too(
+    loaded_db: Session,
+) -> None:
+    """Every TAXII request resolves its collection from the state's current agreements,
+    cached the same way: a party leaving, an agreement ending or a new one, made in SQL, is
+    seen at once; and a third state never gets the cached answer of a party."""
+    agreement, tur, pak = _agreement(loaded_db)
+    saudi = resolve_state(loaded_db, "SAU").id
+    liaison = Principal(
+        user_id=None,
+        username="pk",
+        agency_id=None,
+        state_id=pak,  # type: ignore[arg-type]
+        role=Role.LIAISON,
+        clearance=Clearance.SECRET,
+    )
+    outsider = Principal(
+        user_id=None,
+        username="sa",
+        agency_id=None,
+        state_id=saudi,  # type: ignore[arg-type]
+        role=Role.LIAISON,
+        clearance=Clearance.SECRET,
+    )
+
+    def current(who: Principal, state: int) -> set[int]:
+        return {a.id for a in service.current_agreements_of(who, loaded_db, state_id=state)}
+
+    assert agreement in current(liaison, pak)
+    loaded_db.execute(
+        text("UPDATE agreement SET confidential = true WHERE id = :a"), {"a": agreement}
+    )
+    assert agreement in current(liaison, pak)
+    assert agreement not in current(outsider, pak)  # confidential: not for a third state
+    loaded_db.execute(
+        text("UPDATE agreement_party SET exited = :d WHERE agreement_id = :a AND state_id = :s"),
+        {"d": date(2026, 5, 1), "a": agreement, "s": pak},
+    )
+    assert agreement not in current(liaison, pak)
+    assert agreement in current(liaison, tur)  # Turkey is still a party
+    loaded_db.execute(text("UPDATE agreement SET status = 'ended' WHERE id = :a"), {"a": agreement})
+    assert agreement not in current(liaison, tur)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from taawun.registry.models import State
-from taawun.storage.engine import make_engine, make_sessionmaker, normalize_url, transaction
+from taawun.storage.engine import make_engine, normalize_url
 
 
 @pytest.mark.parametrize(
@@ -41,19 +41,6 @@ def test_sqlite_engine_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
 def _state_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.scalar(select(func.count()).select_from(State)) or 0
-
-
-def test_transaction_rolls_back_on_error(empty_engine: Engine) -> None:
-    factory = make_sessionmaker(empty_engine)
-    before = _state_count(empty_engine)
-
-    with pytest.raises(RuntimeError, match="boom"), transaction(factory) as session:
-        session.add(State(name="Atlantis", source="test"))
-        session.flush()
-        assert session.scalar(select(func.count()).select_from(State)) == before + 1
-        raise RuntimeError("boom")
-
-    assert _state_count(empty_engine) == before
 
 
 def test_postgresql_sessions_run_without_jit(empty_engine: Engine) -> None:

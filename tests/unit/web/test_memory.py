@@ -30,7 +30,11 @@ def test_serving_settles_the_heap_once(tmp_path: Path) -> None:
     from taawun.web.app import create_app
     from taawun.web.memory import YOUNG_THRESHOLD, settle_heap
 
-    app = create_app(settings=Settings(home=tmp_path, database_url="sqlite://"))
+    untuned = create_app(settings=Settings(home=tmp_path, database_url="sqlite://"))
+    with TestClient(untuned):  # an application of the tests' kind leaves the process alone
+        pass
+    assert untuned.state.heap_settled is False and untuned.state.large_blocks_kept is False
+    app = create_app(settings=Settings(home=tmp_path, database_url="sqlite://"), tune_process=True)
     with TestClient(app):  # start-up runs the lifespan
         pass
     # The first app of the process settled it (here or in an earlier test); never again.

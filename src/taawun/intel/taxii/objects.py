@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
-from taawun.access.deps import ClockDep, PrincipalDep, SessionDep, WorkDep, run_read
+from taawun.access.deps import ClockDep, PrincipalDep, SessionDep, WorkDep
 from taawun.core.clock import Clock
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.principal import Principal
@@ -149,20 +149,41 @@ async def _envelope(
     collection_id: str,
     object_id: str | None = None,
 ) -> TaxiiResponse:
-    """Read a page where reads are cheapest (``run_read``), then record its reads of
-    CONFIDENTIAL and above in a worker thread (that writes)."""
-    read = await run_read(
-        request,
-        partial(
-            read_objects,
-            principal,
-            session,
-            clock,
-            request.query_params,
-            collection_id=collection_id,
-            object_id=object_id,
-        ),
+    return await answer_objects(
+        principal,
+        session,
+        clock,
+        request.query_params,
+        collection_id=collection_id,
+        object_id=object_id,
+        inline=request.app.state.inline_reads,
     )
+
+
+async def answer_objects(
+    principal: Principal,
+    session: Session,
+    clock: Clock,
+    params: QueryParams,
+    *,
+    collection_id: str,
+    object_id: str | None,
+    inline: bool,
+) -> TaxiiResponse:
+    """The two object reads (§5.4, §5.6), for their endpoints and for the fast lane
+    (``fastlane.py``) alike: read the page where reads are cheapest (``inline``: on the
+    event loop, see ``inline_reads`` in ``web/app.py``; else in a worker thread), record its reads
+    of CONFIDENTIAL and above in a worker thread (that writes), and answer the envelope."""
+    read_page = partial(
+        read_objects,
+        principal,
+        session,
+        clock,
+        params,
+        collection_id=collection_id,
+        object_id=object_id,
+    )
+    read = read_page() if inline else await run_in_threadpool(read_page)
     if read.page.sensitive:
         await run_in_threadpool(audit_read, principal, session, clock, read)
     return envelope(read.page)

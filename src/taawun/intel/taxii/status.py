@@ -24,7 +24,7 @@ from taawun.intel.models import TaxiiStatus
 from taawun.intel.schemas import ObjectOutcome, ShareReport
 from taawun.intel.taxii.errors import TaxiiRoute
 from taawun.intel.taxii.media import TaxiiResponse
-from taawun.intel.times import format_us, parse_us, taxii_form, to_us
+from taawun.intel.times import format_us, parse_us, to_us
 
 router = APIRouter(route_class=TaxiiRoute)
 
@@ -39,9 +39,6 @@ def _version(text: str | None) -> str:
     """A version in the TAXII timestamp form (§2), or as sent when it is no timestamp."""
     if text is None:
         return ""
-    fast = taxii_form(text)
-    if fast is not None:
-        return fast
     try:
         return format_us(parse_us(text))
     except InvalidInput:

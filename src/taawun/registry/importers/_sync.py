@@ -85,13 +85,3 @@ def sync(
 def table_of(model: type[Base]) -> Table:
     """The Core table of an ORM model, typed as a ``Table`` (for bulk statements)."""
     return Base.metadata.tables[model.__tablename__]
-
-
-def id_map(
-    session: Session, table: Table, key: Sequence[str], scope: ColumnElement[bool] | None = None
-) -> dict[Key, int]:
-    """Ids of ``table``'s rows by natural key (after a sync, to link child rows)."""
-    stmt = select(table.c.id, *(table.c[c] for c in key))
-    if scope is not None:
-        stmt = stmt.where(scope)
-    return {tuple(r[1:]): int(r[0]) for r in session.execute(stmt)}

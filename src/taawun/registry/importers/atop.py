@@ -15,6 +15,8 @@
 - ``atop/atop5_1m.csv`` (one row per member per phase): ``member`` (COW
   code) → the party's state; ``yrent/moent/dayent`` → ``entered``;
   ``yrexit/moexit/dayexit`` → ``exited`` (0 means still a member).
+- ``curated/atop_treaty_names.csv``: the treaty's name → ``title``, its source →
+  ``terms["title_source"]``; other titles are derived (``atop_titles``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from typing import Any
 from taawun.registry.importers import sources as src
 from taawun.registry.importers._agreements import AgreementRecord, PartyRecord
 from taawun.registry.importers._csv import Row, Table, read_table
-from taawun.registry.importers.atop_titles import OrgCandidate, link, title
+from taawun.registry.importers.atop_titles import (
+    OrgCandidate,
+    TreatyName,
+    link,
+    title,
+    treaty_names,
+)
 from taawun.registry.importers.cow_igo import IgoPlan
 from taawun.registry.importers.cow_states import StatesPlan
 from taawun.registry.vocabulary import (
@@ -134,6 +142,7 @@ def parse(data_dir: Path, states: StatesPlan, igo: IgoPlan) -> AtopPlan:
         data_dir, src.ATOP_PHASES_FILE, ["atopid", "atopidphase", "phase", "version", *_DATES]
     )
     inst = read_table(data_dir, src.ATOP_INST_FILE, ["atopidphase", "milinst", "formal"])
+    names_table, names = treaty_names(data_dir)
 
     records: dict[int, AgreementRecord] = {}
     begin_years: dict[int, int] = {}
@@ -199,11 +208,28 @@ def parse(data_dir: Path, states: StatesPlan, igo: IgoPlan) -> AtopPlan:
         if found:
             record.organization, org_name = found[0].key, found[0].name
             links.append((record.source_id, found[0].key, round(found[1], 3)))
-        names = [states.by_code[c].name for c in codes]
+        members_named = [states.by_code[c].name for c in codes]
         record.values["title"] = title(
-            names, record.values["terms"]["atop"], begin_years[atopid], org_name
+            members_named, record.values["terms"]["atop"], begin_years[atopid], org_name
         )
-    return AtopPlan([alliances, members, phases, inst], list(records.values()), links)
+    _name_treaties(records, names)
+    return AtopPlan([alliances, members, phases, inst, names_table], list(records.values()), links)
+
+
+def _name_treaties(records: dict[int, AgreementRecord], names: dict[int, TreatyName]) -> None:
+    """Curated names replace derived titles; each must name an alliance that begins on the
+    day it says (``atop_titles``), and its source goes into ``terms["title_source"]``."""
+    for atopid, name in names.items():
+        record = records.get(atopid)
+        if record is None:
+            raise name.row.error(f"column 'atopid': {atopid} is not in {src.ATOP_ALLIANCES_FILE}")
+        if name.begins != record.values["signed"]:
+            raise name.row.error(
+                f"column 'begins': {name.begins} is not ATOP {atopid}'s begin date "
+                f"{record.values['signed']}; is the atopid right?"
+            )
+        record.values["title"] = name.title
+        record.values["terms"]["title_source"] = f"{src.CURATED_SOURCE}: {name.source}"
 
 
 def _phase_id(row: Row) -> str:

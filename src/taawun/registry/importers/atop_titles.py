@@ -1,29 +1,63 @@
-"""Titles for ATOP alliances, and their link to a COW IGO organization, derived from the data.
+"""Titles for ATOP alliances, and their link to a COW IGO organization.
 
-ATOP 5.1 has no treaty names, and taawun never invents one. A title is made
-of the members' COW names (``statenme``), the obligations coded in
-``atop5_1a.csv`` (``defense``, ``offense``, ``neutral``, ``nonagg``,
-``consul``) and ``begyr``: "Pakistan–Turkey consultation pact, 1954".
+ATOP 5.1 has no treaty names, and taawun never invents one. A treaty's name comes
+from ``curated/atop_treaty_names.csv`` (``atopid``, ``title``, ``begins``, ``source``),
+each row with its public source: "Treaty of Amity and Cooperation in Southeast Asia".
+``begins`` must equal the alliance's begin date in ``atop5_1a.csv``
+(``begyr``/``begmo``/``begday``), so a row cannot name the wrong alliance.
+
+Every other title is derived from the data: the members' COW names (``statenme``),
+the obligations coded in ``atop5_1a.csv`` (``defense``, ``offense``, ``neutral``,
+``nonagg``, ``consul``) and ``begyr``: "Pakistan–Saudi Arabia non-aggression pact, 1951".
 
 An alliance is linked to an organization when its members over all phases
 (``atop5_1m.csv`` ``member``) and the organization's full members at any time
 (COW IGO v3 spells, ``status`` 1) have a Jaccard similarity of at least 0.7,
 the alliance has at least three members, and it begins no earlier than the
-year before the organization's founding (``sdate``). The title then names
-the organization: "Central Treaty Organization — non-aggression and
-consultation pact, 1955".
+year before the organization's founding (``sdate``). A derived title then
+names the organization: "Shanghai Cooperation Organisation — non-aggression and
+consultation pact, 1996".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
+from taawun.registry.importers import sources as src
+from taawun.registry.importers._csv import Row, Table, read_table
 from taawun.registry.vocabulary import OBLIGATION_WORDS
 
 MIN_JACCARD = 0.7
 MIN_MEMBERS = 3
 MAX_LISTED = 4
+
+
+@dataclass(frozen=True, slots=True)
+class TreatyName:
+    """A curated name of an ATOP alliance; ``row`` places an error in the curated file."""
+
+    title: str
+    begins: date
+    source: str
+    row: Row
+
+
+def treaty_names(data_dir: Path) -> tuple[Table, dict[int, TreatyName]]:
+    """The curated treaty names by ``atopid`` (checked against ATOP in ``atop.parse``)."""
+    table = read_table(data_dir, src.ATOP_NAMES_FILE, ["atopid", "title", "begins", "source"])
+    found: dict[int, TreatyName] = {}
+    for row in table.rows:
+        atopid = row.int("atopid")
+        if atopid in found:
+            raise row.error(f"column 'atopid': {atopid} appears twice")
+        title, source = row.text("title"), row.text("source")
+        if not title or not source or len(title) > 400:  # Agreement.title is String(400)
+            raise row.error("columns 'title' (at most 400 characters) and 'source' are required")
+        found[atopid] = TreatyName(title, row.iso_date("begins"), source, row)
+    return table, found
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,34 +2,43 @@
 
 - ``cow/igo/cow_igo_v3_membership_spells_selected.csv``: the distinct
   ``ioname`` values are the organizations (``Organization.key``, ``orgname`` →
-  ``name``). Each row is a membership spell: ``ccode`` → the state,
-  ``status_label`` → ``status``, ``first_year``/``last_year`` → ``from_year``/
-  ``to_year``. The data end in 2014: a spell running to 2014 in an
-  organization that still exists is carried forward (``to_year=None``,
-  ``observed_through=2014``).
+  ``name``, unless ``curated/organization_names.csv`` gives the current name).
+  Each row is a membership spell: ``ccode`` → the state, ``status_label`` →
+  ``status``, ``first_year``/``last_year`` → ``from_year``/``to_year``. The
+  data end in 2014: a spell running to 2014 in an organization that still
+  exists is carried forward (``to_year=None``, ``observed_through=2014``).
 - ``cow/igo/cow_igo_v3_igo_list.csv``: ``longorgname`` → ``long_name``,
   ``sdate`` → ``founded_year``, ``deaddate`` → ``dissolved_year``, ``ionum`` →
   ``source_id``.
 - ``curated/memberships_extra.csv``: ``organization`` (an ``ioname``),
-  ``state_iso3``, ``status``, ``first_year``, ``last_year`` (empty: ongoing).
+  ``state_iso3``, ``status``, ``first_year``, ``last_year`` (empty: ongoing), and
+  ``from_date``/``to_date`` (ISO dates, optional: the first and last day, when the source
+  gives them; they must fall in ``first_year``/``last_year``). COW IGO codes neither
+  suspensions nor days, so a curated spell overrides it from its first day: a COW IGO
+  spell of the same organization and state running on that day ends the day before
+  (Syria's full membership of the Arab League, 1961–2014 in COW IGO, ends on 15 November
+  2011). Spells of one organization and state may not overlap otherwise.
+- ``curated/organization_names.csv``: names over time (``organization_names``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
+from taawun.registry.importers import organization_names
 from taawun.registry.importers import sources as src
-from taawun.registry.importers._csv import Table, read_table
+from taawun.registry.importers._csv import Row, Table, read_table
 from taawun.registry.importers._sync import sync, table_of
 from taawun.registry.importers.cow_states import StatesPlan
 from taawun.registry.importers.report import SourceReport
 from taawun.registry.models import Membership, Organization, State
-from taawun.registry.vocabulary import MEMBERSHIP_STATUSES
+from taawun.registry.vocabulary import COW_IGO_STATUSES, MEMBERSHIP_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +51,22 @@ class MembershipRecord:
     to_year: int | None
     observed_through: int | None
     source: str
+    from_date: date | None = None
+    to_date: date | None = None
+
+    @property
+    def first_day(self) -> date:
+        return self.from_date or date(self.from_year, 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        if self.to_date is not None:
+            return self.to_date
+        return date.max if self.to_year is None else date(self.to_year, 12, 31)
+
+    @property
+    def curated(self) -> bool:
+        return self.source != src.COW_IGO_SOURCE
 
 
 @dataclass(slots=True)
@@ -49,6 +74,7 @@ class IgoPlan:
     tables: list[Table]
     organizations: dict[str, dict[str, Any]]
     memberships: list[MembershipRecord]
+    names: list[organization_names.NameRecord]
 
     @property
     def rows(self) -> int:
@@ -75,7 +101,16 @@ def parse(data_dir: Path, states: StatesPlan) -> IgoPlan:
     extra = read_table(
         data_dir,
         src.MEMBERSHIPS_EXTRA_FILE,
-        ["organization", "state_iso3", "status", "first_year", "last_year", "source"],
+        [
+            "organization",
+            "state_iso3",
+            "status",
+            "first_year",
+            "last_year",
+            "from_date",
+            "to_date",
+            "source",
+        ],
     )
     meta = {row.text("ioname"): row for row in igos.rows}
     organizations: dict[str, dict[str, Any]] = {}
@@ -97,7 +132,7 @@ def parse(data_dir: Path, states: StatesPlan) -> IgoPlan:
                 "source_id": str(info.int("ionum")),
             }
         status = row.text("status_label")
-        if status not in MEMBERSHIP_STATUSES:
+        if status not in COW_IGO_STATUSES:
             raise row.error(f"column 'status_label': unknown status {status!r}")
         code = row.int("ccode")
         states.require(code, row, "ccode")
@@ -117,32 +152,84 @@ def parse(data_dir: Path, states: StatesPlan) -> IgoPlan:
                 src.COW_IGO_SOURCE,
             )
         )
-    known_iso3 = states.iso3_codes()
-    for row in extra.rows:
-        key, iso3, status = row.text("organization"), row.text("state_iso3"), row.text("status")
-        if key not in organizations:
-            raise row.error(f"column 'organization': unknown organization {key!r}")
-        if iso3 not in known_iso3:
-            raise row.error(f"column 'state_iso3': unknown ISO3 code {iso3!r}")
-        if status not in MEMBERSHIP_STATUSES:
-            raise row.error(f"column 'status': unknown status {status!r}")
-        memberships.append(
-            MembershipRecord(
-                key,
-                None,
-                iso3,
-                status,
-                row.int("first_year"),
-                row.optional_int("last_year"),
-                None,
-                f"{src.CURATED_SOURCE}: {row.text('source')}",
-            )
-        )
-    return IgoPlan([spells, igos, extra], organizations, memberships)
+    names_table, names = organization_names.parse(data_dir, organizations)
+    curated = [_curated(row, states, organizations) for row in extra.rows]
+    return IgoPlan(
+        [spells, igos, extra, names_table],
+        organizations,
+        _supersede(memberships, curated),
+        names,
+    )
+
+
+def _curated(
+    row: Row, states: StatesPlan, organizations: dict[str, dict[str, Any]]
+) -> tuple[Row, MembershipRecord]:
+    """One row of memberships_extra.csv, checked; the state by COW code when it has one."""
+    key, iso3, status = row.text("organization"), row.text("state_iso3"), row.text("status")
+    if key not in organizations:
+        raise row.error(f"column 'organization': unknown organization {key!r}")
+    state = next((s for s in states.all_states() if s.iso3 == iso3), None)
+    if state is None:
+        raise row.error(f"column 'state_iso3': unknown ISO3 code {iso3!r}")
+    if status not in MEMBERSHIP_STATUSES:
+        raise row.error(f"column 'status': unknown status {status!r}")
+    first, last = row.int("first_year"), row.optional_int("last_year")
+    from_date = row.iso_date("from_date") if row.text("from_date") else None
+    to_date = row.iso_date("to_date") if row.text("to_date") else None
+    if from_date is not None and from_date.year != first:
+        raise row.error(f"column 'from_date': {from_date} is not in first_year {first}")
+    if to_date is not None and (last is None or to_date.year != last):
+        raise row.error(f"column 'to_date': {to_date} is not in last_year {last}")
+    if last is not None and last < first:
+        raise row.error(f"columns first_year/last_year: impossible spell {first}–{last}")
+    source = f"{src.CURATED_SOURCE}: {row.text('source')}"
+    if not row.text("source") or len(source) > 200:  # Membership.source is String(200)
+        raise row.error("column 'source': required, at most 191 characters")
+    return row, MembershipRecord(
+        key,
+        state.cow_code,
+        None if state.cow_code is not None else iso3,
+        status,
+        first,
+        last,
+        None,
+        source,
+        from_date,
+        to_date,
+    )
+
+
+def _supersede(
+    cow: list[MembershipRecord], curated: list[tuple[Row, MembershipRecord]]
+) -> list[MembershipRecord]:
+    """COW IGO spells with the curated ones laid over them (see the module docstring)."""
+    found = list(cow)
+    for row, spell in sorted(curated, key=lambda c: c[1].first_day):
+        pair = (spell.org, spell.cow_code, spell.iso3)
+        for i, m in enumerate(found):
+            if (
+                not m.curated
+                and (m.org, m.cow_code, m.iso3) == pair
+                and m.first_day < spell.first_day <= m.last_day
+            ):
+                end = spell.first_day - timedelta(days=1)
+                found[i] = replace(m, to_year=end.year, to_date=end)
+        for m in found:
+            if (m.org, m.cow_code, m.iso3) == pair and (
+                m.first_day <= spell.last_day and spell.first_day <= m.last_day
+            ):
+                raise row.error(
+                    f"{spell.org}: this {spell.status} spell overlaps the {m.status} spell "
+                    f"from {m.first_day} ({m.source})"
+                )
+        found.append(spell)
+    return found
 
 
 def write(session: Session, plan: IgoPlan, report: SourceReport) -> None:
-    """Upsert organizations by key, then memberships by (organization, state, status, from_year)."""
+    """Upsert organizations by key and their names, then memberships by (organization, state,
+    status, from_year)."""
     org = table_of(Organization)
     report.record(
         "organization",
@@ -154,6 +241,7 @@ def write(session: Session, plan: IgoPlan, report: SourceReport) -> None:
             delete_missing=False,
         ),
     )
+    organization_names.write(session, plan.names, report)
     org_ids = dict(session.execute(org.select().with_only_columns(org.c.key, org.c.id)).all())
     state = table_of(State)
     by_code = dict(
@@ -169,6 +257,8 @@ def write(session: Session, plan: IgoPlan, report: SourceReport) -> None:
             "status": m.status,
             "from_year": m.from_year,
             "to_year": m.to_year,
+            "from_date": m.from_date,
+            "to_date": m.to_date,
             "observed_through": m.observed_through,
             "source": m.source,
         }

@@ -95,9 +95,6 @@ class StatesPlan:
         )
         return state
 
-    def iso3_codes(self) -> set[str]:
-        return {s.iso3 for s in self.all_states() if s.iso3}
-
     def all_states(self) -> list[StateRecord]:
         return [*self.by_code.values(), *self.extra]
 

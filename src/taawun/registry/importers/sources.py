@@ -1,11 +1,11 @@
-"""The datasets the registry imports: their keys, files and citations (from data/PROVENANCE.md)."""
+"""The datasets the registry imports: keys, files and citations (src/taawun/data/README.md)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Final
 
-MAPPING_VERSION: Final = "taawun-registry-import/1"
+MAPPING_VERSION: Final = "taawun-registry-import/2"
 """Part of every source's checksum, so a change to how data is mapped forces a re-import."""
 
 COW_STATES: Final = "cow-states"
@@ -21,10 +21,12 @@ STATES_EXTRA_FILE: Final = "curated/states_extra.csv"
 IGO_SPELLS_FILE: Final = "cow/igo/cow_igo_v3_membership_spells_selected.csv"
 IGO_LIST_FILE: Final = "cow/igo/cow_igo_v3_igo_list.csv"
 MEMBERSHIPS_EXTRA_FILE: Final = "curated/memberships_extra.csv"
+ORGANIZATION_NAMES_FILE: Final = "curated/organization_names.csv"
 ATOP_ALLIANCES_FILE: Final = "atop/atop5_1a.csv"
 ATOP_MEMBERS_FILE: Final = "atop/atop5_1m.csv"
 ATOP_PHASES_FILE: Final = "atop/atop5_1aph.csv"
 ATOP_INST_FILE: Final = "atop/atopinst5_1.csv"
+ATOP_NAMES_FILE: Final = "curated/atop_treaty_names.csv"
 CURATED_AGREEMENTS_FILE: Final = "curated/agreements_since_2019.csv"
 
 COW_STATES_CITATION: Final = (
