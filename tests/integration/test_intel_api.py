@@ -149,7 +149,7 @@ def test_a_third_state_sees_nothing_of_a_turkey_pakistan_release(
     node: Node, shared: Shared
 ) -> None:
     page = listing(node, "sa.liaison")
-    assert page == {"items": [], "total": 0, "limit": 50, "next": None}
+    assert page == {"items": [], "total": 0, "total_capped": False, "limit": 50, "next": None}
     assert listing(node, "sa.liaison", q="Shamoon")["total"] == 0
     hidden = node.client.get(f"{URL}/{shared.malware}", headers=node.auth("sa.liaison"))
     missing_id = "malware--00000000-0000-4000-8000-999999999999"

@@ -189,6 +189,7 @@ def list_intel(
             added_after=after,
             include_revoked=include_revoked,
             limit=limit,
+            exact_count=True,  # one person's command: the whole count is worth its cost
         )
         owners = _names.agencies(who, session) if fmt is Format.TABLE else {}
     notes = [f"{len(page.items)} of {page.total}"]

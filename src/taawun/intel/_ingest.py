@@ -249,6 +249,7 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
         recipients.append(s.recipient_ids)
         next_us += 1
     repository.insert_versions(session, sub.stored, releases, recipients)
+    repository.note_inserted(session, len(sub.stored))
     if touched:
         repository.refresh_first_last(session, agency_id, touched)
     if wanted:

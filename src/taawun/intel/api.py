@@ -84,6 +84,13 @@ def list_intel(
     ] = None,
     include_revoked: bool = False,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50,
+    exact_count: Annotated[
+        bool,
+        Query(
+            description=f"count every match for `total` (by default counting stops at "
+            f"{service.COUNT_CAP:,}: see `total_capped`)"
+        ),
+    ] = False,
 ) -> IntelPage:
     """What you may read (newest version of each object), oldest added first."""
     return service.list_intel(
@@ -96,6 +103,7 @@ def list_intel(
         added_after=added_after,
         include_revoked=include_revoked,
         limit=limit,
+        exact_count=exact_count,
         clock=clock,
     )
 

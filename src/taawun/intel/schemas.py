@@ -59,7 +59,13 @@ class IntelSummary(BaseModel):
 
 class IntelPage(BaseModel):
     items: list[IntelSummary]
-    total: int
+    total: int = Field(
+        description="how many objects match; at most the count cap unless an exact count "
+        "was asked for (see total_capped)"
+    )
+    total_capped: bool = Field(
+        default=False, description="true when there are more than `total` (the count cap)"
+    )
     limit: int
     next: str | None
 

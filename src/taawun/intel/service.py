@@ -177,6 +177,10 @@ def _summary(row: Any) -> IntelSummary:
     )
 
 
+# How far a page's ``total`` counts unless an exact count is asked for.
+COUNT_CAP = 1_000
+
+
 def list_intel(
     principal: Principal,
     session: Session,
@@ -188,13 +192,17 @@ def list_intel(
     added_after: str | None = None,
     include_revoked: bool = False,
     limit: int = 50,
+    exact_count: bool = False,
     clock: Clock | None = None,
 ) -> IntelPage:
     """What the principal may read, newest version of each object, oldest added first.
 
     ``added_after`` is a timestamp (or the ``next`` of a previous page); ``text`` matches
     names, pattern text and observable values; ``owner`` is an agency; ``agreement`` limits
-    to what was released under it.
+    to what was released under it. ``total`` counts what matches up to ``COUNT_CAP``
+    (``total_capped`` when there is more), or all of it with ``exact_count``: a count walks
+    every readable row, and done for every page it grew with the store until it was most of
+    a node's work under load (``benchmarks/load.py``).
     """
     require_member(principal)
     if not 1 <= limit <= MAX_LIMIT:
@@ -224,6 +232,7 @@ def list_intel(
         clock=clock,
         how="list",
     )
+    cap = None if exact_count else COUNT_CAP
     total = repository.count(
         session,
         principal,
@@ -232,10 +241,13 @@ def list_intel(
         filters=Filters(
             types=tuple(types), text=text, owner_agency_id=owner_id, include_revoked=include_revoked
         ),
+        at_most=None if cap is None else cap + 1,
     )
+    capped = cap is not None and total > cap
     return IntelPage(
         items=[_summary(r) for r in rows],
-        total=total,
+        total=cap if capped and cap is not None else total,
+        total_capped=capped,
         limit=limit,
         next=format_us(rows[-1].added_us) if more and rows else None,
     )

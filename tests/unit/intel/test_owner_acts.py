@@ -186,3 +186,22 @@ def test_posting_an_object_again_to_another_agreements_collection_releases_it_th
         "stored": [],
         "released": {f"{oid}@{again.outcomes[0].version}": [second]},
     }
+
+
+def test_a_pages_total_counts_up_to_the_cap_unless_asked_for_all(
+    loaded_db: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting every readable row for every page grew with the store until it was most of
+    a node's work under load; the count now stops at ``COUNT_CAP`` unless asked."""
+    monkeypatch.setattr(service, "COUNT_CAP", 3)
+    for n in range(910, 915):
+        _share(world, loaded_db, n)
+    reader = world.user("PAK-ISI")
+    capped = service.list_intel(reader, loaded_db, limit=2, clock=world.clock)
+    assert (capped.total, capped.total_capped, len(capped.items)) == (3, True, 2)
+    exact = service.list_intel(reader, loaded_db, limit=2, exact_count=True, clock=world.clock)
+    assert (exact.total, exact.total_capped) == (5, False)
+    few = service.list_intel(reader, loaded_db, limit=2, text="999", clock=world.clock)
+    assert (few.total, few.total_capped) == (0, False)
+    outsider = service.list_intel(world.user("SAU-GIP"), loaded_db, limit=2, clock=world.clock)
+    assert (outsider.total, outsider.total_capped) == (0, False)
