@@ -106,8 +106,14 @@ def _targets(results: list[load.Results]) -> list[tuple[bool, str]]:
         best = max(best, r.throughput)
     at_64 = [r for r in results if r.clients == 64]
     if at_64:
-        p99 = at_64[0].reads_p99()
-        checks.append((p99 < READS_P99_TARGET, f"reads p99 at 64 clients < 1 s: {p99:.3f} s"))
+        p99, whole = at_64[0].reads_p99(), at_64[0].reads_p99(whole=True)
+        checks.append(
+            (
+                p99 < READS_P99_TARGET,
+                f"reads p99 at 64 clients < 1 s: {p99:.3f} s "
+                f"(with the warm-up's reads: {whole:.3f} s)",
+            )
+        )
     return checks
 
 
@@ -186,6 +192,7 @@ def main() -> int:
                 "warmup_s": r.warmup,
                 "warmup_requests": r.warming_requests,
                 "warmup_reads_p99_ms": 1000 * r.reads_p99(warming=True),
+                "whole_reads_p99_ms": 1000 * r.reads_p99(whole=True),
             }
             for r in results
         ]

@@ -250,10 +250,15 @@ class Results:
             return float("nan")
         return values[min(len(values) - 1, int(q * len(values)))]
 
-    def reads_p99(self, *, warming: bool = False) -> float:
-        """p99 of the reads after the warm-up (or, ``warming``, of those in it)."""
-        source = self.warming if warming else self.latencies
-        values = sorted(v for kind in READS for v in source[kind])
+    def reads_p99(self, *, warming: bool = False, whole: bool = False) -> float:
+        """p99 of the reads after the warm-up (or, ``warming``, of those in it; or,
+        ``whole``, of every read of the level, the warm-up's included)."""
+        sources = (
+            [self.warming, self.latencies]
+            if whole
+            else [self.warming if warming else self.latencies]
+        )
+        values = sorted(v for source in sources for kind in READS for v in source[kind])
         return values[min(len(values) - 1, int(0.99 * len(values)))] if values else float("nan")
 
     def failed(self) -> int:
