@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.core.error_body import COMMON, error_responses
 from taawun.core.integers import INT32_MAX
-from taawun.registry import changes, service
+from taawun.registry import changes, memberships, service
 from taawun.registry.schemas import (
     AgreementCreate,
     AgreementOutcome,
@@ -261,7 +261,7 @@ _decision("withdraw", changes.withdraw_proposal)
 def record_membership(
     data: MembershipCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> MembershipRead:
-    return changes.record_membership(principal, session, data=data, clock=clock)
+    return memberships.record_membership(principal, session, data=data, clock=clock)
 
 
 @router.patch("/memberships/{membership_id}", responses=error_responses(400))
@@ -272,6 +272,6 @@ def amend_membership(
     session: SessionDep,
     clock: ClockDep,
 ) -> MembershipRead:
-    return changes.amend_membership(
+    return memberships.amend_membership(
         principal, session, membership_id=membership_id, data=data, clock=clock
     )

@@ -12,7 +12,7 @@ from taawun.access.audit import verify_chain
 from taawun.access.models import AuditEntry
 from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from taawun.core.principal import Principal, Role
-from taawun.registry import changes, service
+from taawun.registry import changes, memberships, service
 from taawun.registry.models import Agreement, AgreementDomain, AgreementParty, Membership
 from taawun.registry.schemas import AgreementCreate, AgreementUpdate, MembershipCreate
 
@@ -159,12 +159,12 @@ def test_outsider_cannot_change_a_public_agreement(
 def test_memberships(loaded_db: Session, principal_for: PrincipalFor) -> None:
     liaison = principal_for("AZE", role=Role.LIAISON)
     data = MembershipCreate(organization="GCC", state="AZE", status="observer", from_year=2024)
-    created = changes.record_membership(liaison, loaded_db, data=data)
+    created = memberships.record_membership(liaison, loaded_db, data=data)
     assert created.organization == "GCC" and created.status == "observer"
     with pytest.raises(Conflict):
-        changes.record_membership(liaison, loaded_db, data=data)
+        memberships.record_membership(liaison, loaded_db, data=data)
     with pytest.raises(PermissionDenied):
-        changes.record_membership(
+        memberships.record_membership(
             principal_for("TUR", role=Role.LIAISON),
             loaded_db,
             data=MembershipCreate(organization="GCC", state="AZE", from_year=2020),
