@@ -48,27 +48,33 @@ def _date(value: str | None, field: str) -> date | None:
     return None if value is None else parse_date(value, field=field)
 
 
-@app.command("add")
-def add(
-    title: Annotated[str, typer.Option("--title", help="the agreement's title")],
-    party: Annotated[list[str], typer.Option("--party", "-p", help="a party state (repeat)")],
-    domain: Annotated[list[str], typer.Option("--domain", "-d", help="a domain (repeat)")],
-    ceiling: Annotated[
-        str | None, typer.Option("--ceiling", help="highest classification shared under it")
-    ] = None,
-    confidential: Annotated[
-        bool, typer.Option("--confidential", help="seen only by users of its parties")
-    ] = False,
-    signed: Annotated[str | None, typer.Option("--signed", help="YYYY-MM-DD")] = None,
-    in_force: Annotated[str | None, typer.Option("--in-force", help="YYYY-MM-DD")] = None,
-    organization: Annotated[str | None, typer.Option("--org")] = None,
-) -> None:
-    """Record an agreement; prints its new id."""
-    from taawun.cli._context import operator, unit_of_work
-    from taawun.registry import changes
-    from taawun.registry.schemas import AgreementCreate
+# The options an agreement is written with, shared by ``add`` (the operator) and ``propose``.
+TitleOpt = Annotated[str, typer.Option("--title", help="the agreement's title")]
+PartyOpt = Annotated[list[str], typer.Option("--party", "-p", help="a party state (repeat)")]
+DomainOpt = Annotated[list[str], typer.Option("--domain", "-d", help="a domain (repeat)")]
+CeilingOpt = Annotated[
+    str | None, typer.Option("--ceiling", help="highest classification shared under it")
+]
+ConfidentialOpt = Annotated[
+    bool, typer.Option("--confidential", help="seen only by users of its parties")
+]
+SignedOpt = Annotated[str | None, typer.Option("--signed", help="YYYY-MM-DD")]
+InForceOpt = Annotated[str | None, typer.Option("--in-force", help="YYYY-MM-DD")]
 
-    data = AgreementCreate(
+
+def _new_agreement(
+    schema: Any,
+    title: str,
+    party: list[str],
+    domain: list[str],
+    ceiling: str | None,
+    confidential: bool,
+    signed: str | None,
+    in_force: str | None,
+    **more: object,
+) -> Any:
+    """The ``AgreementCreate`` of those options (passed in: the CLI imports it lazily)."""
+    return schema(
         title=title,
         parties=party,
         domains=domain,
@@ -76,8 +82,30 @@ def add(
         confidential=confidential,
         signed=_date(signed, "signed"),
         in_force=_date(in_force, "in_force"),
-        organization=organization,
+        **more,
     )
+
+
+@app.command("add")
+def add(
+    title: TitleOpt,
+    party: PartyOpt,
+    domain: DomainOpt,
+    ceiling: CeilingOpt = None,
+    confidential: ConfidentialOpt = False,
+    signed: SignedOpt = None,
+    in_force: InForceOpt = None,
+    organization: Annotated[str | None, typer.Option("--org")] = None,
+) -> None:
+    """Record an agreement; prints its new id."""
+    from taawun.cli._context import operator, unit_of_work
+    from taawun.registry import changes
+    from taawun.registry.schemas import AgreementCreate
+
+    data = _new_agreement(
+        AgreementCreate, title, party, domain, ceiling, confidential, signed, in_force,
+        organization=organization,
+    )  # fmt: skip
     with unit_of_work() as session:
         created = changes.record_agreement(operator(), session, data=data)
     typer.echo(created.id)
@@ -210,17 +238,13 @@ def terminate(
 
 @app.command("propose")
 def propose(
-    title: Annotated[str, typer.Option("--title", help="the agreement's title")],
-    party: Annotated[list[str], typer.Option("--party", "-p", help="a party state (repeat)")],
-    domain: Annotated[list[str], typer.Option("--domain", "-d", help="a domain (repeat)")],
-    ceiling: Annotated[
-        str | None, typer.Option("--ceiling", help="highest classification shared under it")
-    ] = None,
-    confidential: Annotated[
-        bool, typer.Option("--confidential", help="seen only by users of its parties")
-    ] = False,
-    signed: Annotated[str | None, typer.Option("--signed", help="YYYY-MM-DD")] = None,
-    in_force: Annotated[str | None, typer.Option("--in-force", help="YYYY-MM-DD")] = None,
+    title: TitleOpt,
+    party: PartyOpt,
+    domain: DomainOpt,
+    ceiling: CeilingOpt = None,
+    confidential: ConfidentialOpt = False,
+    signed: SignedOpt = None,
+    in_force: InForceOpt = None,
     parent: Annotated[
         str | None,
         typer.Option("--parent", help="the agreement this one implements (e.g. 'ATOP 4965')"),
@@ -233,16 +257,10 @@ def propose(
     from taawun.registry import changes
     from taawun.registry.schemas import AgreementCreate
 
-    data = AgreementCreate(
-        title=title,
-        parties=party,
-        domains=domain,
-        sharing_ceiling=ceiling,  # parsed by the schema's validator
-        confidential=confidential,
-        signed=_date(signed, "signed"),
-        in_force=_date(in_force, "in_force"),
+    data = _new_agreement(
+        AgreementCreate, title, party, domain, ceiling, confidential, signed, in_force,
         parent=parent,
-    )
+    )  # fmt: skip
     with unit_of_work() as session:
         outcome = changes.propose_agreement(_actor(session, as_user), session, data=data)
     typer.echo(f"{outcome.agreement.id} {outcome.agreement.status}")

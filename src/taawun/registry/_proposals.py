@@ -181,13 +181,18 @@ def deciding_state(
             field="proposal",
             value=proposal.id,
         )
+    require_open(proposal)
+    return state
+
+
+def require_open(proposal: AgreementProposal) -> None:
+    """Only an open proposal is decided or withdrawn (409 otherwise)."""
     if proposal.status != "open":
         raise Conflict(
             f"proposal {proposal.id}: it is {proposal.status}, not open",
             field="proposal",
             value=proposal.id,
         )
-    return state
 
 
 def close(

@@ -408,12 +408,7 @@ def withdraw_proposal(
             field="proposal",
             value=proposal.id,
         )
-    if proposal.status != "open":
-        raise Conflict(
-            f"proposal {proposal.id}: it is {proposal.status}, not open",
-            field="proposal",
-            value=proposal.id,
-        )
+    _proposals.require_open(proposal)
     return _proposals.close(
         principal, session, clock, proposal, status="withdrawn", acting=acting, decided=False
     )

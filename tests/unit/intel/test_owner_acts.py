@@ -205,3 +205,49 @@ def test_a_pages_total_counts_up_to_the_cap_unless_asked_for_all(
     assert (few.total, few.total_capped) == (0, False)
     outsider = service.list_intel(world.user("SAU-GIP"), loaded_db, limit=2, clock=world.clock)
     assert (outsider.total, outsider.total_capped) == (0, False)
+
+
+def test_posting_again_under_an_agreement_whose_ceiling_is_too_low_fails_and_changes_nothing(
+    loaded_db: Session, world: World
+) -> None:
+    """The stored version is CONFIDENTIAL; posted again without markings (so judged as the
+    submission's default, UNCLASSIFIED) to an agreement whose ceiling is UNCLASSIFIED, it is
+    refused by the stored classification, and its release list stays as it was."""
+    from datetime import date
+
+    from taawun.registry.schemas import AgreementCreate
+
+    low = registry_changes.record_agreement(
+        Principal.system_principal(),
+        loaded_db,
+        data=AgreementCreate(
+            title="Turkey–Pakistan unclassified sharing (test)",
+            parties=["TUR", "PAK"],
+            domains=["intelligence_sharing"],
+            in_force=date(2020, 1, 1),
+            sharing_ceiling="UNCLASSIFIED",  # type: ignore[arg-type]
+        ),
+        clock=world.clock,
+    ).id
+    owner = world.user("TUR-MIT")
+    changes.share(
+        owner,
+        loaded_db,
+        objects=[indicator(920)],
+        defaults=MarkingDefaults(
+            classification=Clearance.CONFIDENTIAL, release_to=(str(world.agreement_id),)
+        ),
+        clock=world.clock,
+    )
+    again = changes.share(
+        owner,
+        loaded_db,
+        objects=[indicator(920)],
+        defaults=MarkingDefaults(),
+        clock=world.clock,
+        collection_agreement=low,
+    )
+    assert (again.stored, again.duplicates, again.failed) == (0, 0, 1)
+    assert "above the ceiling (UNCLASSIFIED)" in again.outcomes[0].reasons[0]
+    (version,) = repository.owned_versions(loaded_db, owner, str(indicator(920)["id"]))
+    assert repository.releases_of(loaded_db, [version.seq])[version.seq] == [world.agreement_id]
