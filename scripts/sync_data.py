@@ -1,4 +1,5 @@
-"""Copy the datasets the registry needs from a shared data folder into ``src/taawun/data``.
+"""Copy the datasets the registry and cooperation need from a shared data folder into
+``src/taawun/data``.
 
 Usage: ``python scripts/sync_data.py /path/to/shared/data``. Copies the files
 listed in ``FILES`` (same subfolders), then rewrites ``MANIFEST.sha256``
@@ -29,6 +30,14 @@ FILES = (
     "cow/igo/cow_igo_v3_membership_spells_selected.csv",
     "cow/igo/cow_igo_v3_igo_list.csv",
     "crosswalk/countrycode_codelist_without_cldr.csv",
+    "exercises/mme_v7.csv",
+    "peacekeeping/geopko_africa_1994_2018.csv",
+    "sipri/sipri_tiv_supplier_recipient_year_1950_2021.csv",
+    "sipri/sipri_trade_register_supplier_uk.csv",
+    "sipri/sipri_trade_register_supplier_france.csv",
+    "sipri/sipri_trade_register_supplier_germany.csv",
+    "sipri/sipri_trade_register_supplier_usa_raw.csv",
+    "extra/nca_nuclear_cooperation_agreements_fuhrmann.csv",
 )
 NOT_SHIPPED = ("README.md", MANIFEST)
 

@@ -24,7 +24,19 @@ try:  # Typer raises its own copy of click's errors (since it stopped depending 
 except ImportError:  # older Typer raises click's
     from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
 
-from taawun.cli import admin, agreement, demo, intel, node, registry
+from taawun.cli import (
+    admin,
+    agreement,
+    demo,
+    exercises,
+    intel,
+    node,
+    ops,
+    registry,
+    threats,
+    training,
+    transfers,
+)
 from taawun.cli._output import error
 from taawun.core.errors import InvalidInput, TaawunError
 
@@ -51,6 +63,11 @@ cli.add_typer(admin.agency_app, name="agency")
 cli.add_typer(admin.user_app, name="user")
 cli.add_typer(admin.audit_app, name="audit")
 cli.add_typer(intel.app, name="intel")
+cli.add_typer(threats.app, name="threats")
+cli.add_typer(ops.app, name="ops")
+cli.add_typer(training.app, name="training")
+cli.add_typer(exercises.app, name="exercises")
+cli.add_typer(transfers.app, name="transfers")
 
 
 def usage_message(exc: UsageError) -> str:

@@ -71,9 +71,11 @@ def import_data(
         bool, typer.Option("--force", help="re-read every source even if unchanged")
     ] = False,
 ) -> None:
-    """Import the shipped datasets (COW states and IGOs, ATOP 5.1, curated additions)."""
+    """Import the shipped datasets: COW states and IGOs, ATOP 5.1 and curated additions, then
+    the cooperation record (MME exercises, Geo-PKO deployments, SIPRI transfers)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from taawun.cooperation.importers import run as cooperation_import
     from taawun.registry.importers.run import import_all
     from taawun.storage.engine import make_engine, make_sessionmaker
     from taawun.storage.migrate import upgrade
@@ -100,9 +102,14 @@ def import_data(
 
             with make_sessionmaker(engine)() as session:
                 report = import_all(session, on_progress=on_progress, force=force)
+                record = cooperation_import.import_all(
+                    session, on_progress=on_progress, force=force
+                )
     finally:
         engine.dispose()
     out.print(report.summary())
+    if record.sources:
+        out.print(record.summary())
 
 
 def serve(

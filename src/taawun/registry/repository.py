@@ -45,8 +45,10 @@ from taawun.registry.policy import (
     AGREEMENTS,
     PROPOSALS,
     in_force_during,
+    in_force_on,
     reader_grants,
     sharing_ceiling,
+    spell_covers,
     spell_during,
 )
 
@@ -215,6 +217,30 @@ def current_agreements_of(stmt: Select[Agreement], state_id: int) -> Select[Agre
             party.state_id == state_id,
             party.exited.is_(None),
         )
+        .exists(),
+    )
+
+
+def covering(
+    stmt: Select[Agreement], state_ids: Sequence[int], domains: Sequence[str], period: Period
+) -> Select[Agreement]:
+    """Agreements of ``stmt`` that cover any of ``domains`` and have every state of
+    ``state_ids`` as a party: in force on ``period``'s one day, status and dates both (a
+    live activity), or, for a longer period (a year of history), in force on some day of it
+    with every state a party on some day of it (``in_force_during``)."""
+    live = period.start == period.end
+    for state_id in state_ids:
+        party = aliased(AgreementParty)
+        spell = spell_covers(party, period.start) if live else spell_during(party, period)
+        stmt = stmt.where(
+            select(party.id)
+            .where(party.agreement_id == Agreement.id, party.state_id == state_id, spell)
+            .exists()
+        )
+    return stmt.where(
+        in_force_on(period.start) if live else in_force_during(period),
+        select(AgreementDomain.id)
+        .where(AgreementDomain.agreement_id == Agreement.id, AgreementDomain.domain.in_(domains))
         .exists(),
     )
 

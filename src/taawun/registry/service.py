@@ -381,6 +381,28 @@ def current_agreements_of(
     return list(repository.under_revision(session, key, current))
 
 
+def covering_agreements(
+    principal: Principal,
+    session: Session,
+    *,
+    state_ids: Sequence[int],
+    domains: Sequence[str],
+    period: Period,
+) -> list[AgreementSummary]:
+    """The agreements ``principal`` may see that cover an activity of ``state_ids`` in any of
+    ``domains`` during ``period`` (``repository.covering``: a day for a live activity, a
+    year for one from the historical record). The cooperation context asks it of every
+    operation, training programme, exercise and transfer; an empty answer flags the activity
+    as outside any agreement."""
+    unknown = sorted(set(domains) - set(DOMAINS))
+    if unknown:
+        raise InvalidInput(f"domain: unknown {', '.join(unknown)}", field="domain")
+    stmt = repository.covering(
+        repository.visible_agreements(principal), sorted(set(state_ids)), domains, period
+    )
+    return _summaries(session, repository.page(session, stmt, limit=MAX_LIMIT, offset=0))
+
+
 def sharing_grants(
     session: Session, *, reader_state: int, on: date
 ) -> tuple[tuple[int, int, int], ...]:

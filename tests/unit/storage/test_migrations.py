@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 import taawun.access.models
+import taawun.cooperation.models
 import taawun.intel.models
 import taawun.registry.models
 from taawun.storage.base import Base
@@ -17,7 +18,12 @@ from taawun.storage.migrate import downgrade, upgrade
 from tests.conftest import new_database
 
 # Importing a context's models registers its tables on Base.metadata: a new context adds itself.
-MODELS = (taawun.access.models, taawun.registry.models)
+MODELS = (
+    taawun.access.models,
+    taawun.registry.models,
+    taawun.intel.models,
+    taawun.cooperation.models,
+)
 
 
 def _differences(engine: Engine) -> list[Any]:

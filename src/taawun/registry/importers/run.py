@@ -41,7 +41,10 @@ def default_data_dir() -> Path:
 
 
 @dataclass(frozen=True, slots=True)
-class _Source:
+class Source:
+    """One dataset as it will be written: ``write`` is called in the source's transaction
+    with its report (to count what it wrote, by table) and a progress callback (rows done)."""
+
     key: str
     citation: str
     observed_through: date | None
@@ -64,7 +67,7 @@ def _write_igo(plan: cow_igo.IgoPlan, s: Session, r: SourceReport, p: Progress) 
     p(plan.rows)
 
 
-def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[_Source], list[str]]:
+def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[Source], list[str]]:
     """Parse and validate every file; return what each source would write, and notes."""
     states = cow_states.parse(data_dir)
     igo = cow_igo.parse(data_dir, states)
@@ -75,7 +78,7 @@ def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[_Source], list[str]
     latest = max((r.values["signed"] for r in additions.records), default=None)
     now = clock.now()
     sources = [
-        _Source(
+        Source(
             src.COW_STATES,
             src.COW_STATES_CITATION,
             src.COW_STATES_THROUGH,
@@ -83,7 +86,7 @@ def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[_Source], list[str]
             _sha(states.tables, added),
             partial(_write_states, states),
         ),
-        _Source(
+        Source(
             src.COW_IGO,
             src.COW_IGO_CITATION,
             date(src.COW_IGO_THROUGH_YEAR, 12, 31),
@@ -91,7 +94,7 @@ def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[_Source], list[str]
             _sha(igo.tables),
             partial(_write_igo, igo),
         ),
-        _Source(
+        Source(
             src.ATOP,
             src.ATOP_CITATION,
             src.ATOP_THROUGH,
@@ -102,7 +105,7 @@ def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[_Source], list[str]
                 s, source=src.ATOP_SOURCE, records=alliances.records, report=r, now=now, progress=p
             ),
         ),
-        _Source(
+        Source(
             src.CURATED_AGREEMENTS,
             src.CURATED_CITATION,
             latest,
@@ -135,6 +138,22 @@ def import_all(
     clock = clock or SystemClock()
     sources, notes = plan_sources(data_dir or default_data_dir(), clock)
     report = ImportReport(notes=notes)
+    import_sources(session, sources, report, on_progress=on_progress, force=force, clock=clock)
+    return report
+
+
+def import_sources(
+    session: Session,
+    sources: list[Source],
+    report: ImportReport,
+    *,
+    on_progress: OnProgress | None = None,
+    force: bool = False,
+    clock: Clock,
+) -> None:
+    """Write each source in its own transaction (recorded in ``data_source`` and audited),
+    skipping one whose checksum is unchanged unless ``force``; ``report`` gets each one's
+    counts. The cooperation importers run through here too."""
     for source in sources:
         result = report.sources[source.key] = SourceReport(source.key, source.rows, source.sha256)
         stored = session.execute(
@@ -153,12 +172,11 @@ def import_all(
             session.rollback()
             raise
         session.commit()
-    return report
 
 
 def _write_source(
     session: Session,
-    source: _Source,
+    source: Source,
     *,
     result: SourceReport,
     stored: object,

@@ -1,0 +1,1 @@
+"""Cooperation: exercises (see the package docstring of ``taawun.cooperation``)."""

@@ -1,0 +1,1 @@
+"""Cooperation: operations (see the package docstring of ``taawun.cooperation``)."""

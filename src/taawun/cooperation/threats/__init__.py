@@ -1,0 +1,1 @@
+"""Cooperation: threats (see the package docstring of ``taawun.cooperation``)."""

@@ -1,0 +1,3 @@
+"""ORM models of cooperation/threats (to be written)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Cooperation: training (see the package docstring of ``taawun.cooperation``)."""

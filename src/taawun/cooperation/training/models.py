@@ -1,0 +1,3 @@
+"""ORM models of cooperation/training (to be written)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Cooperation: transfers (see the package docstring of ``taawun.cooperation``)."""

@@ -1,0 +1,7 @@
+"""REST router of cooperation/transfers (to be written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["transfers"])
