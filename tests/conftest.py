@@ -22,6 +22,10 @@ from taawun.core.clock import FixedClock
 from taawun.storage.engine import make_engine
 from taawun.storage.migrate import upgrade
 
+# No test's CLI run hands its query to a warm process or starts one (cli/warm.py): a test
+# of the warm start turns it on for itself.
+os.environ["TAAWUN_WARM"] = "0"
+
 BACKENDS = [
     b.strip() for b in os.environ.get("TAAWUN_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
