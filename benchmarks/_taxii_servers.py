@@ -28,6 +28,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from taawun.access import service as access
+from taawun.access import token_service
 from taawun.access.schemas import UserCreate
 from taawun.core.clock import SystemClock
 from taawun.core.ids import RandomIds
@@ -145,7 +146,7 @@ def prepare_template(backend: str, pg_url: str, tmp: Path) -> Node:
             }
         )
         access.create_user(root, session, data=data, clock=clock)
-        token = access.issue_token(
+        token = token_service.issue_token(
             root, session, username=USER, name="bench", clock=clock, ids=RandomIds()
         ).token
         session.commit()

@@ -25,6 +25,7 @@ FILES = (
     "atop/atop5_1m.csv",
     "atop/atop5_1aph.csv",
     "atop/atopinst5_1.csv",
+    "atop/atop5_1sy.csv",
     "cow/states2016.csv",
     "cow/COW-country-codes.csv",
     "cow/igo/cow_igo_v3_membership_spells_selected.csv",

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from taawun.access import service as access
+from taawun.access import token_service
 from taawun.access.schemas import UserCreate
 from taawun.core.clock import Clock
 from taawun.core.ids import RandomIds
@@ -51,7 +52,7 @@ def create_accounts(
             }
         )
         access.create_user(root, session, data=data, clock=clock)
-        tokens[username] = access.issue_token(
+        tokens[username] = token_service.issue_token(
             root, session, username=username, name=token_name, clock=clock, ids=RandomIds()
         ).token
     return agencies, tokens

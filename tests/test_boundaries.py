@@ -47,6 +47,29 @@ PROTECTED: dict[str, dict[str, str]] = {
         "IntelRecipient": "intel_recipient",
         "TaxiiStatus": "taxii_status",
     },
+    "taawun.cooperation.exercises.models": {
+        "Exercise": "exercise",
+        "ExerciseParticipant": "exercise_participant",
+        "ExerciseDomain": "exercise_domain",
+    },
+    "taawun.cooperation.operations.models": {
+        "Operation": "operation",
+        "OperationState": "operation_state",
+        "OperationTask": "operation_task",
+        "OperationIntel": "operation_intel",
+        "OperationDeployment": "operation_deployment",
+    },
+    "taawun.cooperation.threats.models": {
+        "ThreatValue": "threat_value",
+        "ThreatOccurrence": "threat_occurrence",
+    },
+    "taawun.cooperation.training.models": {
+        "TrainingProgramme": "training_programme",
+        "TrainingSeat": "training_seat",
+    },
+    "taawun.cooperation.transfers.models": {
+        "Transfer": "transfer",
+    },
     "taawun.access.models": {
         "Agency": "agency",
         "User": "user_account",
@@ -58,6 +81,11 @@ REGISTRY = frozenset(PROTECTED["taawun.registry.models"])
 ACCESS = frozenset({"Agency", "User", "ApiToken"})
 INTEL = frozenset(PROTECTED["taawun.intel.models"])
 AUDIT = frozenset({"AuditEntry"})
+EXERCISES = frozenset(PROTECTED["taawun.cooperation.exercises.models"])
+OPERATIONS = frozenset(PROTECTED["taawun.cooperation.operations.models"])
+TRAINING = frozenset(PROTECTED["taawun.cooperation.training.models"])
+THREATS = frozenset(PROTECTED["taawun.cooperation.threats.models"])
+TRANSFERS = frozenset(PROTECTED["taawun.cooperation.transfers.models"])
 
 # Where statements on protected models may be built: path prefix under src/taawun ->
 # (the models it may touch, why).
@@ -73,9 +101,39 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "access/policy.py": (ACCESS, "the criterion restrict() applies: subqueries, runs nothing"),
     "intel/repository.py": (INTEL, "the intel context's query module; reads go through restrict"),
     "intel/policy.py": (INTEL, "the release policy's SQL form: subqueries, runs nothing"),
+    "cooperation/exercises/repository.py": (EXERCISES, "the exercises' query module"),
+    "cooperation/exercises/policy.py": (EXERCISES, "who an exercise concerns: subqueries"),
+    "cooperation/training/policy.py": (TRAINING, "who a programme concerns: subqueries"),
+    "cooperation/operations/repository.py": (OPERATIONS, "the operations' query module"),
+    "cooperation/training/repository.py": (TRAINING, "the training query module"),
+    "cooperation/threats/repository.py": (THREATS, "the correlation index's query module"),
+    "cooperation/threats/_store.py": (
+        THREATS,
+        "the index's writer: bulk probes and inserts in the ingest's transaction, no reads",
+    ),
+    "cooperation/threats/common_repository.py": (
+        frozenset({"ThreatValue"}),
+        "re-flags index values when exclusions change; shows no user any occurrence",
+    ),
+    "cooperation/transfers/repository.py": (TRANSFERS, "the transfers' query module"),
+    "cooperation/importers/": (
+        EXERCISES | OPERATIONS | TRANSFERS,
+        "bulk loads of the historical record use Core statements",
+    ),
+    "analytics/repository.py": (
+        frozenset({"Agreement", "AgreementDomain", "AgreementParty", "State"}),
+        "reads the registry's spells for dyad-years, through the registry's policy",
+    ),
 }
 # A policy module only builds criteria; running a statement there would skip restrict().
-POLICY_MODULES = ("registry/policy.py", "access/policy.py", "intel/policy.py")
+POLICY_MODULES = (
+    "registry/policy.py",
+    "access/policy.py",
+    "intel/policy.py",
+    "cooperation/policy.py",
+    "cooperation/exercises/policy.py",
+    "cooperation/training/policy.py",
+)
 EXECUTE = frozenset({"execute", "scalar", "scalars"})
 
 STATEMENTS = frozenset({"select", "insert", "update", "delete"})

@@ -25,6 +25,7 @@ from taawun.intel import changes as intel
 from taawun.intel import service as intel_read
 from taawun.intel.markings import MarkingDefaults
 from taawun.registry import changes as registry
+from taawun.registry import decisions
 from taawun.registry.schemas import AgreementCreate
 
 from ..accounts import create_accounts
@@ -64,7 +65,7 @@ def world(loaded_db: Session) -> dict[str, Principal]:
     )
     agreement = proposed.agreement
     assert proposed.proposal is not None
-    registry.accept_proposal(
+    decisions.accept_proposal(
         who["pk.liaison"], loaded_db, proposal_id=proposed.proposal.id, clock=clock
     )
     obj = {

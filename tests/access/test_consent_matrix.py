@@ -32,7 +32,7 @@ from taawun.core.clock import FixedClock
 from taawun.core.errors import NotFound, PermissionDenied
 from taawun.core.ids import AgencyId, StateId, UserId
 from taawun.core.principal import Clearance, Principal, Role
-from taawun.registry import changes, service
+from taawun.registry import changes, decisions, lifecycle, service
 from taawun.registry.models import AgreementProposal, ProposalParty
 from taawun.registry.resolver import resolve_state
 from taawun.registry.schemas import AgreementCreate, AgreementUpdate
@@ -189,7 +189,7 @@ def _accept(world: World, who: Principal) -> str:
     return _act_on(
         world,
         proposal,
-        lambda: changes.accept_proposal(who, world.session, proposal_id=proposal, clock=CLOCK),
+        lambda: decisions.accept_proposal(who, world.session, proposal_id=proposal, clock=CLOCK),
     )
 
 
@@ -198,7 +198,7 @@ def _decline(world: World, who: Principal) -> str:
     return _act_on(
         world,
         proposal,
-        lambda: changes.decline_proposal(who, world.session, proposal_id=proposal, clock=CLOCK),
+        lambda: decisions.decline_proposal(who, world.session, proposal_id=proposal, clock=CLOCK),
     )
 
 
@@ -207,7 +207,7 @@ def _withdraw(world: World, who: Principal) -> str:
     return _act_on(
         world,
         proposal,
-        lambda: changes.withdraw_proposal(who, world.session, proposal_id=proposal, clock=CLOCK),
+        lambda: decisions.withdraw_proposal(who, world.session, proposal_id=proposal, clock=CLOCK),
     )
 
 
@@ -238,12 +238,12 @@ def _amended(world: World, who: Principal, ceiling: Clearance) -> str:
 
 
 def _suspend(world: World, who: Principal) -> str:
-    changes.suspend_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
+    lifecycle.suspend_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
     return "applied" if world.read().status == "suspended" else "unexpected"
 
 
 def _resume(world: World, who: Principal) -> str:
-    outcome = changes.resume_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
+    outcome = lifecycle.resume_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
     status = world.read().status
     if outcome.proposal is not None and outcome.proposal.status == "open":
         return "proposed" if status == "suspended" else "unexpected"
@@ -251,7 +251,7 @@ def _resume(world: World, who: Principal) -> str:
 
 
 def _leave(world: World, who: Principal) -> str:
-    left = changes.leave_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
+    left = lifecycle.leave_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
     current = {
         p.state.id for p in left.party_spells if p.exited is None or p.exited >= CLOCK.now().date()
     }
@@ -259,13 +259,15 @@ def _leave(world: World, who: Principal) -> str:
 
 
 def _terminate(world: World, who: Principal) -> str:
-    changes.terminate_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
+    lifecycle.terminate_agreement(who, world.session, ref=world.agreement, clock=CLOCK)
     return "applied" if world.read().status == "terminated" else "unexpected"
 
 
 def _suspended_by_pakistan(world: World) -> None:
     """Pakistan's liaison suspended it: only Pakistan's consent lifts the suspension."""
-    changes.suspend_agreement(world.liaison("PAK"), world.session, ref=world.agreement, clock=CLOCK)
+    lifecycle.suspend_agreement(
+        world.liaison("PAK"), world.session, ref=world.agreement, clock=CLOCK
+    )
 
 
 SETUPS: dict[str, Callable[[World], None]] = {"resume": _suspended_by_pakistan}

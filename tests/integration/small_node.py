@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from taawun.access import service
+from taawun.access import service, token_service
 from taawun.access.schemas import UserCreate
 from taawun.core.clock import Clock
 from taawun.core.ids import RandomIds
@@ -43,7 +43,7 @@ def small_node(
                 password=PASSWORD,
             )
             service.create_user(ROOT, session, data=data, clock=clock)
-            tokens[username] = service.issue_token(
+            tokens[username] = token_service.issue_token(
                 ROOT, session, username=username, name="test", clock=clock, ids=RandomIds()
             ).token
         session.commit()

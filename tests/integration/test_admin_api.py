@@ -21,7 +21,7 @@ from httpx import Response
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from taawun.access import service
+from taawun.access import service, token_service
 from taawun.access.schemas import UserCreate
 from taawun.core.clock import SystemClock
 from taawun.core.ids import RandomIds
@@ -75,7 +75,7 @@ class AdminNode:
                 password=PASSWORD,
             )
             service.create_user(ROOT, session, data=data, clock=SystemClock())
-            token = service.issue_token(
+            token = token_service.issue_token(
                 ROOT, session, username=username, name="own", clock=SystemClock(), ids=RandomIds()
             ).token
             session.commit()

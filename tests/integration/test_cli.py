@@ -187,7 +187,10 @@ def test_init_and_import_show_progress_and_a_summary(node: CliNode) -> None:
     run = node.first_import
     assert run.code == 0, run.err
     summary = _summary(run.out)
-    assert set(summary) == {"cow-states", "cow-igo", "atop", "curated-agreements"}
+    assert set(summary) == {
+        *("cow-states", "cow-igo", "atop", "curated-agreements", "fuhrmann-nca"),  # registry
+        *("mme", "geopko", "misp-warninglists", "misp-galaxy-uavs", "sipri-tiv", "sipri-registers"),
+    }
     for source, what in summary.items():
         assert re.fullmatch(r"\d+ inserted, 0 updated, 0 deleted", what), (source, what)
         assert re.search(rf"^{source}\s.*\b(\d+)/\1\b", run.out, flags=re.MULTILINE), (

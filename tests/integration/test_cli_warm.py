@@ -236,7 +236,15 @@ def test_the_peer_check_reads_the_connecting_users_id() -> None:
 def test_only_read_only_commands_go_warm() -> None:
     assert warm.is_query(["state", "TUR"])
     assert warm.is_query(["agreement", "show", "ATOP 1"])
+    assert warm.is_query(["threats", "--agreement", "ATOP 4965"])
+    assert warm.is_query(["transfers", "allies", "PAK"])
     for argv in (
+        ["threats", "reindex"],
+        ["ops", "propose"],
+        ["training", "take", "x"],
+        ["common", "add", "8.8.8.8"],
+        ["transfers", "add"],
+        ["threats"],
         [],
         ["--help"],
         ["agreement", "accept", "1"],

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from taawun.core.principal import Principal
-from taawun.registry import changes
+from taawun.registry import lifecycle
 
 from .taxii_conftest import ROOT, TAXII, Taxii, indicator, malware, taxii_node
 
@@ -345,7 +345,7 @@ def test_suspending_the_agreement_empties_the_partners_next_get(taxii: Taxii) ->
     taxii.share(OWNER, suspendable, [obj])
     assert _found(taxii, PARTNER, suspendable, obj["id"])
     with Session(taxii.engine) as session:
-        changes.suspend_agreement(
+        lifecycle.suspend_agreement(
             Principal.system_principal("test"),
             session,
             ref=taxii.agreements["suspendable"],

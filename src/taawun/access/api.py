@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from taawun.access import service, tokens
+from taawun.access import service, token_service, tokens
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.access.schemas import (
     AgencyCreate,
@@ -176,7 +176,7 @@ def list_tokens(
 ) -> list[TokenRead]:
     """Tokens with their last use, never the token or its digest: one's own; an admin's,
     those of their agency's users; ``username`` narrows to one user's."""
-    return service.list_tokens(principal, session, username=username)
+    return token_service.list_tokens(principal, session, username=username)
 
 
 @router.post("/tokens", status_code=201, responses=error_responses(400, 409))
@@ -185,7 +185,7 @@ def issue_token(
 ) -> TokenIssued:
     """Issue a bearer token; the response is the only time it is shown. It expires after
     ``expires_in_days`` or at ``expires_at`` (not both), by default in 90 days."""
-    return service.issue_token(
+    return token_service.issue_token(
         principal,
         session,
         username=data.username or principal.username,
@@ -201,7 +201,7 @@ def issue_token(
 def revoke_token(
     token_id: Id, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> None:
-    service.revoke_token(principal, session, token_id=token_id, clock=clock)
+    token_service.revoke_token(principal, session, token_id=token_id, clock=clock)
 
 
 @router.get("/audit")

@@ -156,8 +156,8 @@ def touch_token(session: Session, token_id: int, when: datetime) -> None:
 
 
 def token_by_id(session: Session, token_id: int) -> tuple[ApiToken, str, int] | None:
-    """Unrestricted: the token, its user's name and agency (``service.revoke_token`` then
-    asks whether the caller sees that user)."""
+    """Unrestricted: the token, its user's name and agency (``token_service.revoke_token``
+    then asks whether the caller sees that user)."""
     row = session.execute(_tokens().add_columns(User.agency_id).where(ApiToken.id == token_id))
     found = row.first()
     return None if found is None else (found[0], found[1], found[2])

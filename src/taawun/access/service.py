@@ -1,4 +1,5 @@
-"""Accounts: agencies, users, passwords, API tokens, logins, and reading the audit log.
+"""Accounts: agencies, users, passwords, logins, and reading the audit log (API tokens are
+``token_service.py``, and the steps both share ``_accounts.py``).
 
 Every function takes the ``principal`` first (authentication, which finds the
 principal, takes the session first), returns schemas, and never commits: the
@@ -14,14 +15,19 @@ password and tokens.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from taawun.access import audit, passwords, policy, repository, tokens
+from taawun.access import audit, passwords, policy, repository
+from taawun.access._accounts import (
+    above_clearance,
+    record_audit,
+    require_credentials,
+    visible_user,
+)
 from taawun.access.authentication import (
     authenticate_password,
     authenticate_token,
@@ -31,7 +37,7 @@ from taawun.access.authentication import (
     touch_token,
 )
 from taawun.access.checkpoints import Checkpoint, checkpoint, verify_checkpoints
-from taawun.access.models import Agency, ApiToken, User
+from taawun.access.models import Agency, User
 from taawun.access.restrict import Action
 from taawun.access.schemas import (
     AgencyCreate,
@@ -40,16 +46,13 @@ from taawun.access.schemas import (
     AuditEntryRead,
     AuditProblem,
     AuditReport,
-    TokenIssued,
-    TokenRead,
     UserCreate,
     UserRead,
 )
-from taawun.core.clock import Clock, ensure_utc
+from taawun.core.clock import Clock
 from taawun.core.errors import Ambiguous, Conflict, InvalidInput, NotFound, PermissionDenied
-from taawun.core.ids import IdFactory
 from taawun.core.integers import INT32_MAX, bounded_int
-from taawun.core.principal import Clearance, Principal
+from taawun.core.principal import Principal
 
 MAX_AUDIT_LIMIT = 1000
 
@@ -64,31 +67,6 @@ def _validated(model: type[M], **values: object) -> M:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
         raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
-
-
-def _audit(
-    session: Session,
-    who: Principal,
-    clock: Clock,
-    what: str,
-    target: tuple[str, int | None],
-    *,
-    before: BaseModel | None = None,
-    after: BaseModel | None = None,
-    detail: dict[str, object] | None = None,
-) -> None:
-    """Who did what to which target, with the target before and after, in the caller's savepoint."""
-    audit.record(
-        session,
-        principal=who,
-        action=what,
-        target_type=target[0],
-        target_id=target[1],
-        before=None if before is None else before.model_dump(mode="json"),
-        after=None if after is None else after.model_dump(mode="json"),
-        detail=detail,
-        clock=clock,
-    )
 
 
 # --- agencies ---------------------------------------------------------------------------
@@ -119,7 +97,7 @@ def create_agency(
             session.add(agency)
             session.flush()
             read = AgencyRead.model_validate(agency)
-            _audit(
+            record_audit(
                 session, principal, clock, "access.agency.create", ("agency", read.id), after=read
             )
     except IntegrityError:
@@ -226,7 +204,7 @@ def remove_agency(
     try:
         with session.begin_nested():
             repository.delete_agency(session, agency)
-            _audit(
+            record_audit(
                 session,
                 principal,
                 clock,
@@ -250,37 +228,6 @@ def _counted(n: int, noun: str) -> str:
 # --- users ------------------------------------------------------------------------------
 
 
-def _visible_user(principal: Principal, session: Session, username: str) -> User:
-    """The user ``principal`` sees; another agency's user answers as a missing one."""
-    user = repository.visible_user(session, principal, username)
-    if user is None:
-        raise NotFound(f"user: no user {username!r}", field="username", value=username)
-    return user
-
-
-def _above_clearance(
-    principal: Principal, clearance: int, what: str, *, field: str, value: object
-) -> PermissionDenied:
-    """The refusal of ``policy.may_give_clearance``: ``what`` is refused ``clearance``."""
-    return PermissionDenied(
-        f"{field}: {principal.username} ({principal.clearance.name}) may not {what} "
-        f"{Clearance(clearance).name}: an admin gives no clearance above their own",
-        field=field,
-        value=value,
-    )
-
-
-def _require_credentials(principal: Principal, user: User, act: str, what: str) -> None:
-    """``policy.may_give_credentials``, refused with its reason: not the user's agency's
-    administrator (``act``), or the user is cleared above them (``what``)."""
-    if policy.may_give_credentials(
-        principal, user_id=user.id, agency_id=user.agency_id, clearance=user.clearance
-    ):
-        return
-    policy.require(principal, policy.administers(principal, user.agency_id), act)
-    raise _above_clearance(principal, user.clearance, what, field="username", value=user.username)
-
-
 def create_user(
     principal: Principal, session: Session, *, data: UserCreate, clock: Clock
 ) -> UserRead:
@@ -298,7 +245,7 @@ def create_user(
             value=data.agency_id,
         )
     if not policy.may_give_clearance(principal, data.clearance):
-        raise _above_clearance(
+        raise above_clearance(
             principal,
             data.clearance,
             "create a user cleared",
@@ -322,7 +269,9 @@ def create_user(
             session.add(user)
             session.flush()
             read = UserRead.model_validate(user)
-            _audit(session, principal, clock, "access.user.create", ("user", read.id), after=read)
+            record_audit(
+                session, principal, clock, "access.user.create", ("user", read.id), after=read
+            )
     except IntegrityError:
         raise taken from None
     return read
@@ -337,7 +286,7 @@ def list_users(
 
 
 def get_user(principal: Principal, session: Session, *, username: str) -> UserRead:
-    return UserRead.model_validate(_visible_user(principal, session, username))
+    return UserRead.model_validate(visible_user(principal, session, username))
 
 
 def set_password(
@@ -356,8 +305,8 @@ def set_password(
     The user's tokens keep working unless ``revoke_tokens``: then every one of them is
     revoked in the same step, as after a suspected compromise (a password reset alone
     leaves a stolen token working). The audit entry names the tokens revoked."""
-    user = _visible_user(principal, session, username)
-    _require_credentials(
+    user = visible_user(principal, session, username)
+    require_credentials(
         principal, user, "set this user's password", "set the password of a user cleared"
     )
     if policy.is_self(principal, user.id) and not (
@@ -381,7 +330,7 @@ def set_password(
             detail["revoked_tokens"] = repository.revoke_tokens_of(
                 session, user_id=user.id, when=clock.now()
             )
-        _audit(
+        record_audit(
             session, principal, clock, "access.user.set_password", ("user", user.id), detail=detail
         )
     return UserRead.model_validate(user)
@@ -409,7 +358,7 @@ def _set_active(
     principal: Principal, session: Session, *, username: str, active: bool, clock: Clock
 ) -> UserRead:
     verb = "enable" if active else "disable"
-    user = _visible_user(principal, session, username)
+    user = visible_user(principal, session, username)
     policy.require(principal, policy.administers(principal, user.agency_id), f"{verb} users")
     if not active and policy.is_self(principal, user.id):
         raise Conflict(
@@ -424,161 +373,12 @@ def _set_active(
         user.active = active
         session.flush()
         read = UserRead.model_validate(user)
-        _audit(
+        record_audit(
             session,
             principal,
             clock,
             f"access.user.{verb}",
             ("user", user.id),
-            before=before,
-            after=read,
-        )
-    return read
-
-
-# --- tokens -----------------------------------------------------------------------------
-
-
-def _token_read(token: ApiToken, username: str) -> TokenRead:
-    fields = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
-    return TokenRead.model_validate({"user": username} | {f: getattr(token, f) for f in fields})
-
-
-def issue_token(
-    principal: Principal,
-    session: Session,
-    *,
-    username: str,
-    name: str,
-    expires_at: datetime | None = None,
-    expires_in_days: int | None = None,
-    clock: Clock,
-    ids: IdFactory,
-) -> TokenIssued:
-    """A new bearer token for ``username`` (oneself, or, as the administrator of their
-    agency, a user cleared no higher than oneself); shown only here.
-
-    It expires at ``expires_at``, or ``expires_in_days`` days from now, or else
-    ``tokens.DEFAULT_LIFETIME_DAYS`` from now; never more than ``tokens.MAX_LIFETIME_DAYS``
-    ahead."""
-    user = _visible_user(principal, session, username)
-    _require_credentials(
-        principal, user, "issue tokens for this user", "issue tokens for a user cleared"
-    )
-    if not user.active:
-        raise Conflict(f"username: {username!r} is disabled", field="username", value=username)
-    name = name.strip()
-    if not 1 <= len(name) <= 80:
-        raise InvalidInput("name: 1 to 80 characters", field="name", value=name)
-    now = clock.now()
-    expires = _expiry(now, expires_at=expires_at, expires_in_days=expires_in_days)
-    new = tokens.new_token(ids)
-    with session.begin_nested():
-        token = ApiToken(
-            user_id=user.id,
-            name=name,
-            prefix=new.prefix,
-            token_hash=new.digest,
-            created_at=now,
-            expires_at=expires,
-        )
-        session.add(token)
-        session.flush()
-        read = _token_read(token, user.username)
-        _audit(session, principal, clock, "access.token.issue", ("api_token", token.id), after=read)
-    return TokenIssued(**read.model_dump(), token=new.plaintext)
-
-
-def _expiry(now: datetime, *, expires_at: datetime | None, expires_in_days: int | None) -> datetime:
-    """When a token issued ``now`` expires (``issue_token``); a time past the limits is
-    refused naming the field, and the latest time accepted."""
-    longest = tokens.MAX_LIFETIME_DAYS
-    if expires_at is not None and expires_in_days is not None:
-        raise InvalidInput(
-            "expires_in_days: give expires_in_days or expires_at, not both",
-            field="expires_in_days",
-        )
-    if expires_in_days is not None:
-        if not 1 <= expires_in_days <= longest:
-            raise InvalidInput(
-                f"expires_in_days: 1 to {longest} days",
-                field="expires_in_days",
-                value=expires_in_days,
-            )
-        return now + timedelta(days=expires_in_days)
-    if expires_at is None:
-        return now + timedelta(days=tokens.DEFAULT_LIFETIME_DAYS)
-    if expires_at.tzinfo is None:
-        raise InvalidInput(
-            "expires_at: give a time zone, e.g. 2027-03-31T00:00:00Z",
-            field="expires_at",
-            value=expires_at.isoformat(),
-        )
-    latest = now + timedelta(days=longest)
-    when = ensure_utc(expires_at)
-    if when <= now:
-        raise InvalidInput(
-            f"expires_at: must be in the future (it is {now.isoformat()} now)",
-            field="expires_at",
-            value=expires_at.isoformat(),
-        )
-    if when > latest:
-        raise InvalidInput(
-            f"expires_at: at most {longest} days ahead, {latest.isoformat()} at the latest",
-            field="expires_at",
-            value=expires_at.isoformat(),
-        )
-    return when
-
-
-def list_tokens(
-    principal: Principal, session: Session, *, username: str | None = None
-) -> list[TokenRead]:
-    """The tokens the principal may see, with their last use (never a token or its
-    digest): one's own; an admin's, those of their agency's users; the node operator's,
-    every one. ``username`` narrows to one user's."""
-    user_id = None
-    if username is not None:
-        user = _visible_user(principal, session, username)
-        policy.require(
-            principal,
-            policy.may_act_for(principal, user_id=user.id, agency_id=user.agency_id),
-            "list this user's tokens",
-        )
-        user_id = user.id
-    return [_token_read(t, u) for t, u in repository.tokens(session, principal, user_id=user_id)]
-
-
-def revoke_token(
-    principal: Principal, session: Session, *, token_id: int, clock: Clock
-) -> TokenRead:
-    """Revoke a token: one's own, or as the administrator of its user's agency. A token of
-    a user the principal does not see answers as a missing one."""
-    missing = NotFound(f"token: no token with id {token_id}", field="token", value=token_id)
-    found = repository.token_by_id(session, token_id) if 0 < token_id <= INT32_MAX else None
-    if found is None:
-        raise missing
-    token, username, agency_id = found
-    if repository.visible_user(session, principal, username) is None:
-        raise missing
-    policy.require(
-        principal,
-        policy.may_act_for(principal, user_id=token.user_id, agency_id=agency_id),
-        "revoke this token",
-    )
-    if token.revoked_at is not None:
-        raise Conflict(f"token: {token_id} is already revoked", field="token", value=token_id)
-    before = _token_read(token, username)
-    with session.begin_nested():
-        token.revoked_at = clock.now()
-        session.flush()
-        read = _token_read(token, username)
-        _audit(
-            session,
-            principal,
-            clock,
-            "access.token.revoke",
-            ("api_token", token.id),
             before=before,
             after=read,
         )

@@ -166,13 +166,13 @@ def user_token(
 ) -> None:
     """Issue an API token; prints it once (only its hash is kept). It expires in 90 days
     unless --expires-in-days or --expires-at says otherwise."""
-    from taawun.access import service
+    from taawun.access import token_service
     from taawun.cli._context import operator, unit_of_work
     from taawun.core.ids import RandomIds
 
     when = None if expires_at is None else _timestamp(expires_at, field="expires_at")
     with unit_of_work() as session:
-        issued = service.issue_token(
+        issued = token_service.issue_token(
             operator(),
             session,
             username=username,
@@ -207,12 +207,12 @@ def user_tokens(
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
     """API tokens with their last use, never the token itself."""
-    from taawun.access import service
+    from taawun.access import service, token_service
     from taawun.cli import _names
     from taawun.cli._context import operator, unit_of_work
 
     with unit_of_work() as session:
-        found = service.list_tokens(operator(), session, username=username)
+        found = token_service.list_tokens(operator(), session, username=username)
         agency_of = {u.username: u.agency_id for u in service.list_users(operator(), session)}
         agencies = _names.agencies(operator(), session)
     now = SystemClock().now()
@@ -317,11 +317,11 @@ def user_password(
 @user_app.command("revoke")
 def user_revoke(token_id: Annotated[int, typer.Argument(help="the token's id")]) -> None:
     """Revoke an API token."""
-    from taawun.access import service
+    from taawun.access import token_service
     from taawun.cli._context import operator, unit_of_work
 
     with unit_of_work() as session:
-        service.revoke_token(operator(), session, token_id=token_id, clock=SystemClock())
+        token_service.revoke_token(operator(), session, token_id=token_id, clock=SystemClock())
     typer.echo(token_id)
 
 
@@ -436,7 +436,7 @@ def _targets(
 ) -> dict[tuple[str | None, str | None], str]:
     """What each numbered target is called: a user's name, an agency's name and state, a
     token's name and user, an agreement's source and parties. Gone (a removed agency): none."""
-    from taawun.access import service
+    from taawun.access import service, token_service
     from taawun.cli import _names
     from taawun.cli._context import operator
     from taawun.core.integers import INT32_MAX, bounded_int
@@ -452,7 +452,7 @@ def _targets(
     if "api_token" in kinds:
         names |= {
             ("api_token", str(t.id)): f"{t.name} ({t.user})"
-            for t in service.list_tokens(operator(), session)
+            for t in token_service.list_tokens(operator(), session)
         }
     for kind, target in wanted:
         number = None if target is None else bounded_int(target, maximum=INT32_MAX)

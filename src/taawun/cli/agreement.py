@@ -191,19 +191,19 @@ def _transition(verb: str, ref: str, on: str | None, as_user: str | None) -> Non
     """Prints ``<id> <status>``, and ``<proposal id> awaiting <states>`` when the step waits
     for other parties."""
     from taawun.cli._context import unit_of_work
-    from taawun.registry import changes
+    from taawun.registry import lifecycle
 
     with unit_of_work() as session:
         who = _actor(session, as_user)
         day = _date(on, "on")
         if verb == "resume":
-            outcome = changes.resume_agreement(who, session, ref=ref, on=day)
+            outcome = lifecycle.resume_agreement(who, session, ref=ref, on=day)
             done, proposal = outcome.agreement, outcome.proposal
         else:
             action = {
-                "suspend": changes.suspend_agreement,
-                "terminate": changes.terminate_agreement,
-                "leave": changes.leave_agreement,
+                "suspend": lifecycle.suspend_agreement,
+                "terminate": lifecycle.terminate_agreement,
+                "leave": lifecycle.leave_agreement,
             }[verb]
             done, proposal = action(who, session, ref=ref, on=day), None
     typer.echo(f"{done.id} {done.status}")
@@ -269,12 +269,12 @@ def propose(
 
 def _decide(verb: str, proposal_id: str, as_user: str | None) -> None:
     from taawun.cli._context import unit_of_work
-    from taawun.registry import changes
+    from taawun.registry import decisions
 
     decide = {
-        "accept": changes.accept_proposal,
-        "decline": changes.decline_proposal,
-        "withdraw": changes.withdraw_proposal,
+        "accept": decisions.accept_proposal,
+        "decline": decisions.decline_proposal,
+        "withdraw": decisions.withdraw_proposal,
     }[verb]
     with unit_of_work() as session:
         done = decide(_actor(session, as_user), session, proposal_id=proposal_id)

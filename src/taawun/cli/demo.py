@@ -4,7 +4,9 @@ Initialises the node, imports the datasets, creates agencies of real states
 with one user each (credentials printed, passwords new on every run), records an implementing
 arrangement for intelligence sharing under each of three real agreements (one party's liaison
 proposes it, the others' accept it: the consent of every party, as for any user), shares real
-threat content from the MISP galaxies under those arrangements (``seed_intel``), and serves.
+threat content from the MISP galaxies under those arrangements (``seed_intel``), records live
+cooperation beside the imported record (``seed_cooperation``: an operation, a training
+programme, an exercise, a flagged transfer), and serves.
 The port is checked first, so a busy one fails at once rather than after the set-up.
 """
 
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from taawun.cli import node
+from taawun.cli._demo_cooperation import Arranged
 from taawun.cli._output import console
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.errors import NotFound
@@ -84,7 +87,7 @@ def _password() -> str:
 
 def seed_accounts() -> list[tuple[str, str, str, str, str]]:
     """Create (or reset) the demo accounts; returns (user, password, token, agency, state)."""
-    from taawun.access import service
+    from taawun.access import service, token_service
     from taawun.access.schemas import UserCreate
     from taawun.cli._context import operator, unit_of_work
     from taawun.core.ids import RandomIds
@@ -123,7 +126,7 @@ def seed_accounts() -> list[tuple[str, str, str, str, str]]:
                     password=password,
                 )
                 service.create_user(who, session, data=data, clock=clock)
-            token = service.issue_token(
+            token = token_service.issue_token(
                 who, session, username=username, name="demo", clock=clock, ids=RandomIds()
             ).token
             out.append((username, password, token, agency_name, found.name))
@@ -156,61 +159,79 @@ def arrangement_title(ref: str) -> str:
     return f"Intelligence-sharing arrangement under {ref} (taawun demo)"
 
 
-def _arrangements(session: Session, clock: Clock) -> tuple[dict[str, str], list[str]]:
-    """Under each demo agreement, an implementing arrangement covering intelligence_sharing:
-    proposed by the first demo party's liaison and accepted by each other's, once (a second
-    run finds it). Returns agreement ref -> arrangement id, and what was done."""
+def arrange(
+    session: Session,
+    clock: Clock,
+    ref: str,
+    parties: tuple[str, ...],
+    *,
+    title: str,
+    domains: tuple[str, ...],
+    ceiling: Clearance | None = None,
+) -> Arranged:
+    """An implementing arrangement under agreement ``ref``, covering ``domains``: proposed by
+    the first party's demo liaison and accepted by each other's, once (a second run finds it
+    by its title)."""
     from taawun.cli._context import operator
-    from taawun.intel import demo_content
-    from taawun.registry import changes
+    from taawun.registry import changes, decisions
     from taawun.registry import service as registry
-    from taawun.registry.policy import SHARING_DOMAIN
     from taawun.registry.schemas import AgreementCreate
+
+    parent = registry.get_agreement(operator(), session, ref=ref)
+    for arrangement_id in parent.arrangements:
+        existing = registry.get_agreement(operator(), session, ref=arrangement_id)
+        if existing.title == title and existing.status == "in_force":
+            return Arranged(str(existing.id), f"{ref}: arrangement {existing.id} already in force")
+    proposer, *others = parties
+    outcome = changes.propose_agreement(
+        access_principal(session, LIAISONS[proposer]),
+        session,
+        data=AgreementCreate(
+            title=title,
+            parties=list(parties),
+            domains=list(domains),
+            sharing_ceiling=ceiling,
+            parent=ref,
+            terms=dict.fromkeys(domains, "recorded by the taawun demo"),
+        ),
+        clock=clock,
+    )
+    assert outcome.proposal is not None  # a user's agreement is proposed
+    for other in others:
+        decisions.accept_proposal(
+            access_principal(session, LIAISONS[other]),
+            session,
+            proposal_id=outcome.proposal.id,
+            clock=clock,
+        )
+    what = ", ".join(domains) + (f", ceiling {ceiling.name}" if ceiling is not None else "")
+    return Arranged(
+        str(outcome.agreement.id),
+        f"{ref}: arrangement {outcome.agreement.id} ({what}) proposed by "
+        f"{LIAISONS[proposer]}, accepted by {', '.join(LIAISONS[o] for o in others)}",
+    )
+
+
+def _arrangements(session: Session, clock: Clock) -> tuple[dict[str, str], list[str]]:
+    """Under each demo agreement, an implementing arrangement covering intelligence_sharing.
+    Returns agreement ref -> arrangement id, and what was done."""
+    from taawun.intel import demo_content
+    from taawun.registry.policy import SHARING_DOMAIN
 
     found: dict[str, str] = {}
     lines = []
     for ref, (parties, ceiling) in demo_content.AGREEMENTS.items():
-        title = arrangement_title(ref)
-        parent = registry.get_agreement(operator(), session, ref=ref)
-        existing = [
-            a
-            for a in (
-                registry.get_agreement(operator(), session, ref=i) for i in parent.arrangements
-            )
-            if a.title == title and a.status == "in_force"
-        ]
-        if existing:
-            found[ref] = str(existing[0].id)
-            lines.append(f"{ref}: arrangement {existing[0].id} already in force")
-            continue
-        proposer, *others = parties
-        outcome = changes.propose_agreement(
-            access_principal(session, LIAISONS[proposer]),
+        done = arrange(
             session,
-            data=AgreementCreate(
-                title=title,
-                parties=list(parties),
-                domains=[SHARING_DOMAIN],
-                sharing_ceiling=ceiling,
-                parent=ref,
-                terms={SHARING_DOMAIN: "recorded by the taawun demo"},
-            ),
-            clock=clock,
+            clock,
+            ref,
+            parties,
+            title=arrangement_title(ref),
+            domains=(SHARING_DOMAIN,),
+            ceiling=ceiling,
         )
-        assert outcome.proposal is not None  # a user's agreement is proposed
-        for other in others:
-            changes.accept_proposal(
-                access_principal(session, LIAISONS[other]),
-                session,
-                proposal_id=outcome.proposal.id,
-                clock=clock,
-            )
-        found[ref] = str(outcome.agreement.id)
-        lines.append(
-            f"{ref}: arrangement {outcome.agreement.id} (intelligence_sharing, ceiling "
-            f"{ceiling.name}) proposed by {LIAISONS[proposer]}, accepted by "
-            f"{', '.join(LIAISONS[o] for o in others)}"
-        )
+        found[ref] = done.agreement_id
+        lines.append(done.line)
     return found, lines
 
 
@@ -218,6 +239,7 @@ def seed_intel() -> None:
     """Share the MISP-galaxy threat content as the demo agencies, under the implementing
     arrangements of the demo agreements."""
     from taawun.cli._context import unit_of_work
+    from taawun.cooperation.threats import index  # noqa: F401 - the demo's intel is indexed
     from taawun.intel import changes as intel_changes
     from taawun.intel import demo_content
     from taawun.intel.markings import MarkingDefaults
@@ -248,6 +270,42 @@ def seed_intel() -> None:
     typer.echo(f"  note: {NO_CHANNEL_NOTE}")
 
 
+def seed_cooperation() -> None:
+    """The demo's live cooperation (``cli/_demo_cooperation.py``): an operation, a training
+    programme, an exercise and a flagged transfer, beside the imported record."""
+    from taawun.cli import _demo_cooperation as cooperation
+    from taawun.cli._context import unit_of_work
+    from taawun.intel import demo_content
+
+    clock = SystemClock()
+    with unit_of_work() as session:
+        console().print("[bold]Demo cooperation[/bold] (live, beside the imported record):")
+
+        def as_user(state: str) -> Principal:
+            return access_principal(session, LIAISONS[state])
+
+        def arranged(
+            ref: str, parties: tuple[str, ...], title: str, domains: tuple[str, ...]
+        ) -> Arranged:
+            return arrange(session, clock, ref, parties, title=title, domains=domains)
+
+        from taawun.registry.policy import SHARING_DOMAIN
+
+        gcc = "ATOP 4965"
+        parties, ceiling = demo_content.AGREEMENTS[gcc]
+        gcc_intel = arrange(
+            session,
+            clock,
+            gcc,
+            parties,
+            title=arrangement_title(gcc),
+            domains=(SHARING_DOMAIN,),
+            ceiling=ceiling,
+        ).agreement_id
+        for line in cooperation.seed(session, clock, as_user, arranged, gcc_intel):
+            typer.echo(f"  {line}")
+
+
 def access_principal(session: Session, username: str) -> Principal:
     from taawun.access.authentication import principal_for_username
 
@@ -266,6 +324,7 @@ def demo(
     node.import_data(force=False)
     accounts = seed_accounts()
     seed_intel()
+    seed_cooperation()
     console().print("[bold]Demo accounts[/bold] (passwords and tokens are new on every run):")
     for username, password, token, agency, state in accounts:
         # plain lines, never wrapped or cut, so credentials can be copied whole

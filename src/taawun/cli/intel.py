@@ -48,6 +48,7 @@ def member(session: Session, as_user: str | None) -> Principal:
             "(or set TAAWUN_USER)"
         )
     from taawun.access.authentication import principal_for_username
+    from taawun.cooperation.threats import index  # noqa: F401 - every write updates the index
 
     return principal_for_username(session, username=as_user)
 

@@ -30,8 +30,10 @@ except ImportError:  # older Typer raises click's
 from taawun.cli import (
     admin,
     agreement,
+    common,
     demo,
     exercises,
+    export,
     intel,
     node,
     ops,
@@ -71,6 +73,8 @@ cli.add_typer(ops.app, name="ops")
 cli.add_typer(training.app, name="training")
 cli.add_typer(exercises.app, name="exercises")
 cli.add_typer(transfers.app, name="transfers")
+cli.add_typer(common.app, name="common")
+cli.add_typer(export.app, name="export")
 
 
 def usage_message(exc: UsageError) -> str:

@@ -4,11 +4,12 @@ A registry query needs Typer, SQLAlchemy, Pydantic and Rich, whose imports alone
 0.3-0.45 s on the benchmark machine, more than the whole query may (issue 9: under 0.3 s).
 So, as Gradle's daemon and Rails' Spring do, the queries are answered by a child forked
 from a process that has imported them already: this module imports only the standard
-library, and for a read-only query (``QUERIES``) it hands its argv, environment, working
-directory and its own standard input, output and error (the file descriptors themselves,
-over a Unix socket) to the warm process for ``TAAWUN_HOME``. That process forks; the child
-takes the descriptors as its own, sets the environment and directory, runs the command as
-``taawun.cli.main.app`` would here, and sends back the exit code. Output, colours, terminal
+library, and for a read-only query (``QUERIES``, ``GROUP_QUERIES``) it hands its argv,
+environment, working directory and its own standard input, output and error (the file
+descriptors themselves, over a Unix socket) to the warm process for ``TAAWUN_HOME``.
+That process forks; the child takes the descriptors as its own, sets the environment and
+directory, runs the command as ``taawun.cli.main.app`` would here, and sends back the exit
+code. Output, colours, terminal
 width, exit codes and errors are the cold run's: the command runs the same code on the
 same descriptors, with the client's environment (so ``TAAWUN_DATABASE_URL`` and ``--as``
 mean what they mean cold).
@@ -39,15 +40,33 @@ import tempfile
 import time
 from pathlib import Path
 
-# Read-only commands (none prompts or writes): argv[0], or argv[0:2] for a group's command.
-QUERIES = frozenset({"state", "agreements", "partners", "dyad", "org", "agreement show"})
+# Read-only commands (none prompts or writes): a command, or a group's read-only commands.
+QUERIES = frozenset({"state", "agreements", "partners", "dyad", "org"})
+GROUP_QUERIES = {
+    "agreement": frozenset({"show"}),
+    "threats": frozenset({"seen", "reference"}),
+    "ops": frozenset({"list", "show", "alongside"}),
+    "training": frozenset({"list", "show", "ledger"}),
+    "exercises": frozenset({"list", "show", "partners"}),
+    "transfers": frozenset({"list", "show", "flagged", "items", "allies"}),
+    "common": frozenset({"list", "check"}),
+}
+# Groups that answer a query themselves when given only options (`taawun threats --mine`).
+ASKED_WITH_OPTIONS = frozenset({"threats"})
 IDLE_DEFAULT = 900
 MAX_MESSAGE = 1 << 20
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def is_query(argv: list[str]) -> bool:
-    return bool(argv) and (argv[0] in QUERIES or " ".join(argv[:2]) in QUERIES)
+    if not argv:
+        return False
+    if argv[0] in QUERIES:
+        return True
+    commands = GROUP_QUERIES.get(argv[0])
+    if commands is None or len(argv) < 2:
+        return False
+    return argv[1] in commands or (argv[0] in ASKED_WITH_OPTIONS and argv[1].startswith("-"))
 
 
 def code_key() -> str:
@@ -178,6 +197,13 @@ def _preload() -> None:
 
     import taawun.access.service
     import taawun.cli._context
+    import taawun.cooperation.exercises.service
+    import taawun.cooperation.operations.service
+    import taawun.cooperation.threats.common_service
+    import taawun.cooperation.threats.service
+    import taawun.cooperation.training.ledger
+    import taawun.cooperation.training.service
+    import taawun.cooperation.transfers.service
     import taawun.registry.service  # noqa: F401
     from taawun.cli import main
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from taawun.cooperation.exercises import models as exercises
 from taawun.cooperation.operations import models as operations
 from taawun.cooperation.threats import models as threats
+from taawun.cooperation.threats import models_common as common_values  # noqa: F401
 from taawun.cooperation.training import models as training
 from taawun.cooperation.transfers import models as transfers
 

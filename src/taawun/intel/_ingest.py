@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from taawun.core.errors import InvalidInput, TaawunError
 from taawun.core.principal import Clearance, Principal
-from taawun.intel import repository
+from taawun.intel import hooks, repository
 from taawun.intel._release import ReleaseChecker
 from taawun.intel._stix_limits import MAX_OBJECTS, MAX_PATTERN_PARSING
 from taawun.intel._stix_pattern import parse_budget
@@ -203,6 +203,7 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
     existing = repository.existing_versions(session, agency_id, [s.obj["id"] for s in sub.staged])
     derived = derived_classification(principal, session, now.date(), [s.obj for s in sub.staged])
     releases: list[list[int]] = []
+    objects: list[dict[str, Any]] = []  # each stored row's object as submitted, for listeners
     recipients: list[list[int]] = []
     touched: set[str] = set()
     seen: set[tuple[str, int]] = set()
@@ -245,16 +246,60 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
             versions=versions,
         )
         sub.stored.append(row)
+        objects.append(s.obj)
         releases.append(s.release_ids)
         recipients.append(s.recipient_ids)
         next_us += 1
-    repository.insert_versions(session, sub.stored, releases, recipients)
+    listening = hooks.listening()  # the correlation index, when the node registered it
+    seqs = repository.insert_versions(
+        session, sub.stored, releases, recipients, want_seqs=listening
+    )
     repository.note_inserted(session, len(sub.stored))
     if touched:
         repository.refresh_first_last(session, agency_id, touched)
     if wanted:
         _release_again(session, sub, wanted)
+    if listening:
+        hooks.stored(session, _stored_event(sub.stored, objects, seqs, existing))
     return sub
+
+
+def _stored_event(
+    rows: Sequence[dict[str, Any]],
+    objects: Sequence[dict[str, Any]],
+    seqs: Sequence[int],
+    existing: Mapping[str, Mapping[int, tuple[int, int]]],
+) -> hooks.Stored:
+    """What ``store`` wrote, for the listeners: each new version, whether it is now its
+    object's newest, and the versions that were the newest before and no longer are."""
+    newest: dict[str, int] = {}
+    for row in rows:
+        stix_id = row["stix_id"]
+        before = max(existing.get(stix_id, {}), default=-1)
+        newest[stix_id] = max(newest.get(stix_id, before), row["version_us"])
+    superseded = [
+        versions[before][0]
+        for stix_id, versions in existing.items()
+        if stix_id in newest and versions and (before := max(versions)) != newest[stix_id]
+    ]
+    return hooks.Stored(
+        versions=[
+            hooks.StoredVersion(
+                seq=seq,
+                stix_id=row["stix_id"],
+                type=row["type"],
+                owner_agency_id=row["owner_agency_id"],
+                owner_state_id=row["owner_state_id"],
+                added_us=row["added_us"],
+                revoked=row["revoked"],
+                current=row["version_us"] == newest[row["stix_id"]],
+                body=row["body"],
+                object=obj,
+            )
+            for row, obj, seq in zip(rows, objects, seqs, strict=True)
+        ],
+        superseded=superseded,
+    )
 
 
 def _release_again(

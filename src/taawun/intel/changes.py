@@ -16,7 +16,7 @@ from taawun.access import audit
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.errors import InvalidInput, PermissionDenied
 from taawun.core.principal import Clearance, Principal
-from taawun.intel import _ingest, repository, service
+from taawun.intel import _ingest, hooks, repository, service
 from taawun.intel._common import refused, require_writer
 from taawun.intel._release import ReleaseChecker
 from taawun.intel.markings import MarkingDefaults, Markings, Tlp
@@ -184,6 +184,7 @@ def delete(
     clock = clock or SystemClock()
     owned = _owned(principal, session, stix_id, clock, act="delete")
     with session.begin_nested():
+        hooks.deleting(session, [v.seq for v in owned])
         n = repository.delete_object(session, principal, stix_id)
         audit.record(
             session,

@@ -197,6 +197,38 @@ def _readable(
     return restrict(stmt, principal, Action.VIEW, policy=policy)
 
 
+# What another context may join to (``readable_objects``): an object version's identity,
+# owner, date_added and markings; never its body.
+READABLE_COLUMNS = (
+    "seq",
+    "stix_id",
+    "type",
+    "version_us",
+    "added_us",
+    "owner_agency_id",
+    "owner_state_id",
+    "classification",
+    "tlp",
+    "label",
+)
+
+
+def readable_objects(session: Session, principal: Principal, day: date) -> Select[Any]:
+    """The object versions ``principal`` may read on ``day``, columns ``READABLE_COLUMNS``:
+    the release policy's statement (``readable``), for a query elsewhere to join to. Built
+    once per reader, grants and database (the same statement object, which the caller may
+    cache what it builds on under), as pages are (``_page_statement``)."""
+    grants = _grants(session, principal, day)
+    return _readable_objects(principal, day, grants, _dialect(session))
+
+
+@lru_cache(maxsize=512)
+def _readable_objects(
+    principal: Principal, day: date, grants: Grants | None, dialect: str
+) -> Select[Any]:
+    return _readable(principal, day, grants, [_COLUMNS[c] for c in READABLE_COLUMNS], dialect)
+
+
 @lru_cache(maxsize=512)
 def _page_statement(
     principal: Principal,
@@ -528,10 +560,13 @@ def insert_versions(
     rows: Sequence[dict[str, Any]],
     releases: Sequence[Sequence[int]],
     recipients: Sequence[Sequence[int]],
+    *,
+    want_seqs: bool = False,
 ) -> list[int]:
     """Insert object versions with their release lists and recipients; returns their seqs
-    (none when nothing refers to them). Each row's ``release_ids`` is set to its release
-    list, sorted (the copy the PostgreSQL policy reads; see ``intel/models.py``).
+    (none when nothing refers to them, unless ``want_seqs``). Each row's ``release_ids`` is
+    set to its release list, sorted (the copy the PostgreSQL policy reads; see
+    ``intel/models.py``).
 
     The caller holds ``lock_for_ingest`` and gives every row a new ``added_us``, so the
     seqs are read back by those values (unique) instead of a RETURNING per row."""
@@ -543,7 +578,7 @@ def insert_versions(
         _OBJECTS,
         [{**row, "release_ids": ids} for row, ids in zip(rows, lists, strict=True)],
     )
-    if not any(lists) and not any(recipients):
+    if not want_seqs and not any(lists) and not any(recipients):
         return []  # nothing refers to the new rows
     added = [row["added_us"] for row in rows]
     seq_of = dict(
@@ -631,6 +666,34 @@ def status_for(session: Session, status_id: str, agency_id: int) -> TaxiiStatus 
 def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def current_versions(
+    session: Session, *, after_seq: int, limit: int, types: Sequence[str]
+) -> list[Any]:
+    """The newest version of each object, of ``types``, past ``after_seq`` in seq order
+    (seq, stix_id, type, owner agency and state, added_us, revoked, body): read as the node
+    itself, for rebuilding a view derived from the store (``hooks``)."""
+    stmt = restrict(
+        select(
+            IntelObject.seq,
+            IntelObject.stix_id,
+            IntelObject.type,
+            IntelObject.owner_agency_id,
+            IntelObject.owner_state_id,
+            IntelObject.added_us,
+            IntelObject.revoked,
+            IntelObject.body,
+        ),
+        SYSTEM,
+        Action.VIEW,
+        policy=IntelPolicy(date.min),
+    ).where(
+        IntelObject.seq > after_seq,
+        IntelObject.is_last.is_(True),
+        IntelObject.type.in_(list(types)),
+    )
+    return list(session.execute(stmt.order_by(IntelObject.seq).limit(limit)))
 
 
 # --- what an agency holds (``service.agency_in_intel``) ----------------------------------

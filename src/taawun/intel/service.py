@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from taawun.access import service as access
 from taawun.core.clock import Clock, SystemClock
-from taawun.core.errors import InvalidInput
+from taawun.core.errors import InvalidInput, PermissionDenied
 from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.principal import Clearance, Principal
-from taawun.intel import repository
+from taawun.intel import hooks, repository
 from taawun.intel._common import audit_reads, refused, require_member
 from taawun.intel.markings import (
     EXTENSION_DEFINITION,
@@ -253,6 +254,44 @@ def list_intel(
     )
 
 
+def readable_summaries(
+    principal: Principal,
+    session: Session,
+    *,
+    stix_ids: Sequence[str],
+    clock: Clock | None = None,
+) -> list[IntelSummary]:
+    """Of ``stix_ids``, the newest version of each object ``principal`` may read now, in one
+    query through the release policy; the rest are left out as missing ones are. For the
+    records that link intel (a combined operation's), so each reader is shown only what it
+    may read, and no count of the rest. Reads of CONFIDENTIAL and above are audited as a
+    list's are. Nobody in particular and the node itself read no intel: an empty list."""
+    if principal.agency_id is None or principal.state_id is None or not stix_ids:
+        return []
+    clock = clock or SystemClock()
+    day = clock.now().date()
+    ids = tuple(dict.fromkeys(stix_ids))
+    rows, _ = repository.page(
+        session,
+        principal,
+        day,
+        scope=Scope(),
+        filters=Filters(ids=ids),
+        # one row per owner of an id (each agency's objects are a namespace of their own)
+        limit=min(MAX_LIMIT, 10 * len(ids)),
+        columns=SUMMARY_COLUMNS,
+    )
+    audit_reads(
+        principal,
+        session,
+        day,
+        [(r.seq, r.stix_id, r.version_us, r.classification, r.owner_state_id) for r in rows],
+        clock=clock,
+        how="linked",
+    )
+    return [_summary(r) for r in rows]
+
+
 def show(
     principal: Principal,
     session: Session,
@@ -401,6 +440,63 @@ def export_bundle(
         return export_page(principal, session, query=query, after=after, clock=clock)
 
     return b"".join(export_chunks(query, page))
+
+
+# --- what other contexts join to -------------------------------------------------------
+
+
+def readable_objects(principal: Principal, session: Session, *, clock: Clock) -> Select[Any]:
+    """The intel object versions ``principal`` may read today, as a statement (columns
+    ``repository.READABLE_COLUMNS``: seq, stix_id, type, version_us, added_us,
+    owner_agency_id, owner_state_id, classification, tlp, label) built by the release
+    policy, for a query of another context to join to *inside* its own statement (the
+    correlation index counts shared threats this way): the one rule, never a second one,
+    and nothing fetched to be filtered afterwards."""
+    require_member(principal)
+    return repository.readable_objects(session, principal, clock.now().date())
+
+
+def record_reads(
+    principal: Principal,
+    session: Session,
+    rows: Sequence[tuple[int, str, int, int, int]],
+    *,
+    clock: Clock,
+    how: str,
+) -> None:
+    """Audit what another context has just shown ``principal`` of intel (rows of
+    ``readable_objects``: seq, stix_id, version_us, classification, owner_state_id), as
+    intel's own reads are: one entry for those of CONFIDENTIAL and above."""
+    audit_reads(principal, session, clock.now().date(), rows, clock=clock, how=how)
+
+
+def current_versions(
+    principal: Principal,
+    session: Session,
+    *,
+    after_seq: int,
+    limit: int,
+    types: Sequence[str],
+) -> list[hooks.StoredVersion]:
+    """The newest version of every object of ``types`` past ``after_seq``, as ``hooks``
+    describes stored versions: for the node itself (a system principal) to rebuild a view a
+    listener keeps (``taawun threats reindex``). Never for a user: it reads everything."""
+    if not principal.system:
+        raise PermissionDenied("only the node itself reads every object version")
+    return [
+        hooks.StoredVersion(
+            seq=r.seq,
+            stix_id=r.stix_id,
+            type=r.type,
+            owner_agency_id=r.owner_agency_id,
+            owner_state_id=r.owner_state_id,
+            added_us=r.added_us,
+            revoked=bool(r.revoked),
+            current=True,
+            body=bytes(r.body),
+        )
+        for r in repository.current_versions(session, after_seq=after_seq, limit=limit, types=types)
+    ]
 
 
 # --- what an agency holds: asked before it is removed (``access.service.hold_agencies``) --

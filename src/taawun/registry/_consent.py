@@ -1,6 +1,7 @@
-"""The mechanics of consent, for ``registry/changes.py``: which changes widen an agreement,
-the proposals that carry them, and the step a proposal takes once every state it needs has
-accepted. Who may take which step, and the audit entries, are in ``changes.py``.
+"""The mechanics of consent, for the registry's writes (``changes.py``, ``lifecycle.py``,
+``decisions.py``): which changes widen an agreement, the proposals that carry them, and the
+step a proposal takes once every state it needs has accepted. Who may take which step, and
+the audit entries, are in those modules and ``_proposals.py``.
 
 Proposals keep values as JSON (dates as ISO strings, a ceiling by name, parties by state
 id), as the ``changes`` and ``base`` columns store them.

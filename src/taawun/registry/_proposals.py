@@ -1,6 +1,7 @@
-"""Proposals, for ``registry/changes.py``: who acts for which state, and the audited steps of
-consent (opening a proposal, taking it once every state it needs accepted, closing it). The
-mechanics they rest on (what widens, what a proposal changes) are in ``_consent.py``."""
+"""Proposals, for the registry's writes (``changes.py``, ``lifecycle.py``, ``decisions.py``):
+who acts for which state, and the audited steps of consent (opening a proposal, taking it
+once every state it needs accepted, closing it). The mechanics they rest on (what widens,
+what a proposal changes) are in ``_consent.py``."""
 
 from __future__ import annotations
 

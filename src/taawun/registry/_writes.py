@@ -1,11 +1,12 @@
-"""The one shape of a registry write, for ``registry/changes.py``: a savepoint, the work, a
-flush, the result read back through the restricted query, and the audit entry with before and
-after (``audited``); and what the entries say of whom an actor acted for."""
+"""The one shape of a registry write, for ``changes.py``, ``lifecycle.py`` and
+``decisions.py``: a savepoint, the work, a flush, the result read back through the restricted
+query, and the audit entry with before and after (``audited``, and ``changing`` for a change
+of an agreement); and what the entries say of whom an actor acted for."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -68,6 +69,28 @@ def audited(
             detail=written.detail or None,
             clock=clock,
         )
+
+
+def changing(
+    principal: Principal,
+    session: Session,
+    clock: Clock,
+    agreement: Agreement,
+    verb: str,
+    *,
+    before: AgreementRead | None = None,
+) -> AbstractContextManager[Written[AgreementRead]]:
+    """``audited`` for a change of ``agreement`` (action ``registry.agreement.<verb>``), its
+    state before read now unless given, and after re-read through the policy."""
+    return audited(
+        principal,
+        session,
+        clock,
+        action=f"registry.agreement.{verb}",
+        target=("agreement", agreement.id),
+        reread=agreement_reader(principal, session, agreement.id),
+        before=before or agreement_read(session, agreement, principal=principal),
+    )
 
 
 def acting_for(session: Session, state_id: int | None) -> dict[str, Any]:

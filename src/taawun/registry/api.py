@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.core.error_body import COMMON, error_responses
 from taawun.core.integers import INT32_MAX
-from taawun.registry import changes, memberships, service
+from taawun.registry import changes, decisions, lifecycle, memberships, service
 from taawun.registry.schemas import (
     AgreementCreate,
     AgreementOutcome,
@@ -177,7 +177,7 @@ def resume_agreement(
     """Lift a suspension: at once (200) when the caller's state suspended it; otherwise a
     proposal (202) that the suspending state (every party, if the node suspended it) must
     accept."""
-    outcome = changes.resume_agreement(
+    outcome = lifecycle.resume_agreement(
         principal, session, ref=ref, on=body.on if body else None, clock=clock
     )
     if outcome.proposal is not None and outcome.proposal.status == "open":
@@ -206,9 +206,9 @@ def _transition(verb: str, change: Callable[..., AgreementRead]) -> None:
     )(route)
 
 
-_transition("suspend", changes.suspend_agreement)
-_transition("terminate", changes.terminate_agreement)
-_transition("leave", changes.leave_agreement)
+_transition("suspend", lifecycle.suspend_agreement)
+_transition("terminate", lifecycle.terminate_agreement)
+_transition("leave", lifecycle.leave_agreement)
 
 
 @router.get("/proposals")
@@ -252,9 +252,9 @@ def _decision(verb: str, decide: Callable[..., ProposalRead]) -> None:
     )(route)
 
 
-_decision("accept", changes.accept_proposal)
-_decision("decline", changes.decline_proposal)
-_decision("withdraw", changes.withdraw_proposal)
+_decision("accept", decisions.accept_proposal)
+_decision("decline", decisions.decline_proposal)
+_decision("withdraw", decisions.withdraw_proposal)
 
 
 @router.post("/memberships", status_code=201, responses=error_responses(400, 409))

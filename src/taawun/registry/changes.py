@@ -1,4 +1,6 @@
-"""Registry changes: agreements by consent (memberships are ``memberships.py``).
+"""Registry changes: agreements recorded and amended, by consent. Suspending, resuming,
+leaving and ending an agreement are ``lifecycle.py``; accepting, declining and withdrawing
+a proposal ``decisions.py``; memberships ``memberships.py``.
 
 An agreement a user records is a proposal of their state: it enters into force once every
 party state has accepted it, through a liaison or admin of one of its agencies. A change
@@ -13,13 +15,13 @@ proposal ``_proposals.py``; who may do what ``policy.CONSENT``.
 
 Each use case runs in a savepoint (a rejected request leaves the database as it was),
 appends an audit entry with before and after, naming the state the actor acted for, and
-reads its result back through the restricted query (``_writes.audited``).
+reads its result back through the restricted query (``_writes.audited`` and
+``_writes.changing``).
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -30,11 +32,10 @@ from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.principal import Principal
 from taawun.registry import _consent, _proposals, repository
 from taawun.registry._writes import (
-    Written,
     acting_for,
     agreement_reader,
     audited,
-    proposal_reader,
+    changing,
     reference,
 )
 from taawun.registry.models import (
@@ -50,12 +51,10 @@ from taawun.registry.schemas import (
     AgreementOutcome,
     AgreementRead,
     AgreementUpdate,
-    ProposalRead,
 )
 from taawun.registry.service import (
     agreement_read,
     find_agreement,
-    find_proposal,
     get_proposal,
     resolve_organization,
 )
@@ -283,7 +282,7 @@ def amend_agreement(
     _consent.check(agreement, change.values)
     before = agreement_read(session, agreement, principal=principal)
     if acting is None or not change.widening:
-        with _changing(principal, session, clock, agreement, "amend", before=before) as amended:
+        with changing(principal, session, clock, agreement, "amend", before=before) as amended:
             _consent.apply(agreement, change.values, day=day)
             agreement.updated_at = now
             amended.detail = {**acting_for(session, acting), "fields": sorted(change.values)}
@@ -331,284 +330,3 @@ def _added_parties(
             )
         _within_parent(session, parent, ids, day)
     return ids
-
-
-# --- deciding on proposals ------------------------------------------------------------------
-
-
-def accept_proposal(
-    principal: Principal,
-    session: Session,
-    *,
-    proposal_id: str,
-    clock: Clock | None = None,
-) -> ProposalRead:
-    """Accept a proposal for one's state (a liaison or admin of a state whose acceptance it
-    needs). The last acceptance takes its step: the agreement enters into force, takes the
-    amendment, or resumes."""
-    clock = clock or SystemClock()
-    proposal = find_proposal(principal, session, proposal_id, Action.CHANGE)
-    state = _proposals.deciding_state(principal, proposal, verb="accept", required=True)
-    row = next(p for p in proposal.parties if p.state_id == state)
-    if row.decision is not None:
-        raise Conflict(
-            f"proposal {proposal.id}: your state has {row.decision} it already",
-            field="proposal",
-            value=proposal.id,
-        )
-    with session.begin_nested():
-        with audited(
-            principal,
-            session,
-            clock,
-            action="registry.proposal.accept",
-            target=("proposal", proposal.id),
-            reread=proposal_reader(principal, session, proposal.id),
-        ) as accepted:
-            _consent.decide(proposal, state, "accepted", principal, clock.now())
-            accepted.detail = acting_for(session, state)
-        if _consent.complete(proposal):
-            _proposals.take_step(principal, session, clock, proposal)
-    return get_proposal(principal, session, proposal_id=proposal.id)
-
-
-def decline_proposal(
-    principal: Principal,
-    session: Session,
-    *,
-    proposal_id: str,
-    clock: Clock | None = None,
-) -> ProposalRead:
-    """Decline a proposal for one's state (any state it concerns): it is closed, and a
-    proposed agreement becomes ``declined``."""
-    clock = clock or SystemClock()
-    proposal = find_proposal(principal, session, proposal_id, Action.CHANGE)
-    state = _proposals.deciding_state(principal, proposal, verb="decline", required=False)
-    return _proposals.close(
-        principal, session, clock, proposal, status="declined", acting=state, decided=True
-    )
-
-
-def withdraw_proposal(
-    principal: Principal,
-    session: Session,
-    *,
-    proposal_id: str,
-    clock: Clock | None = None,
-) -> ProposalRead:
-    """Withdraw a proposal: its proposing state's liaisons and admins may (and the node
-    itself). A proposed agreement becomes ``withdrawn``."""
-    clock = clock or SystemClock()
-    proposal = find_proposal(principal, session, proposal_id, Action.CHANGE)
-    acting = CONSENT.acts_for(principal, {proposal.proposer_state_id})
-    if acting is None and not principal.system:
-        raise PermissionDenied(
-            f"proposal {proposal.id}: only a liaison or admin of the state that proposed it "
-            "may withdraw it",
-            field="proposal",
-            value=proposal.id,
-        )
-    _proposals.require_open(proposal)
-    return _proposals.close(
-        principal, session, clock, proposal, status="withdrawn", acting=acting, decided=False
-    )
-
-
-# --- suspending, resuming, leaving, ending --------------------------------------------------
-
-
-def _effective(agreement: Agreement, on: date | None, day: date, *, verb: str) -> date:
-    effective = on or day
-    if agreement.in_force and effective < agreement.in_force and verb != "terminate":
-        raise InvalidInput(
-            f"on: {effective} is before the agreement entered into force",
-            field="on",
-            value=effective,
-        )
-    return effective
-
-
-def _check_status(agreement: Agreement, allowed: tuple[str, ...], verb: str) -> None:
-    if agreement.status not in allowed:
-        raise Conflict(
-            f"status: cannot {verb} agreement {agreement.id}: it is {agreement.status}",
-            field="status",
-            value=agreement.status,
-        )
-
-
-def suspend_agreement(
-    principal: Principal,
-    session: Session,
-    *,
-    ref: str | int,
-    on: date | None = None,
-    clock: Clock | None = None,
-) -> AgreementRead:
-    """Suspend an agreement in force, at once: the access it grants ends with the next read.
-    Any one party may (recorded as suspended by that state), and an admin who can see it
-    may, for the node (every party must then accept to lift it)."""
-    clock = clock or SystemClock()
-    now = clock.now()
-    agreement = find_agreement(principal, session, ref, Action.CHANGE)
-    acting = _proposals.acting_state(principal, agreement, now.date(), act="suspend")
-    _check_status(agreement, ("in_force",), "suspend")
-    effective = _effective(agreement, on, now.date(), verb="suspend")
-    with _changing(principal, session, clock, agreement, "suspend") as suspended:
-        agreement.status = "suspended"
-        agreement.status_since = effective
-        agreement.suspended_by_state_id = acting
-        agreement.updated_at = now
-        suspended.detail = acting_for(session, acting)
-    return suspended.result
-
-
-def resume_agreement(
-    principal: Principal,
-    session: Session,
-    *,
-    ref: str | int,
-    on: date | None = None,
-    clock: Clock | None = None,
-    ids: IdFactory | None = None,
-) -> AgreementOutcome:
-    """Propose to lift a suspension (``on`` a day, or the day of the last acceptance). It
-    needs the acceptance of the state that suspended it, or of every party if the node did
-    (or the suspending state is no party any more); when that is the proposer's own state,
-    it is lifted at once. The node itself lifts it directly."""
-    clock = clock or SystemClock()
-    now = clock.now()
-    day = now.date()
-    agreement = find_agreement(principal, session, ref, Action.CHANGE)
-    acting = _proposals.acting_state(principal, agreement, day, act="resume")
-    _check_status(agreement, ("suspended",), "resume")
-    if on is not None:
-        _effective(agreement, on, day, verb="resume")
-    before = agreement_read(session, agreement, principal=principal)
-    if acting is None:
-        with _changing(principal, session, clock, agreement, "resume", before=before) as resumed:
-            _proposals.close_open(principal, session, agreement, clock, why="resumed by the node")
-            _consent.resume(agreement, on=on or day)
-            agreement.updated_at = now
-            resumed.detail = acting_for(session, None)
-        return AgreementOutcome(agreement=resumed.result)
-    _proposals.no_open_proposal(session, principal, agreement)
-    parties = _consent.current_parties(agreement, day)
-    by = agreement.suspended_by_state_id
-    proposal = _proposals.open_proposal(
-        principal,
-        session,
-        clock,
-        agreement=agreement,
-        kind="resume",
-        values={"on": None if on is None else on.isoformat()},
-        base={},
-        acting=acting,
-        concerned=parties,
-        required={by} if by in parties else parties,
-        ids=ids or RandomIds(),
-    )
-    after = agreement_reader(principal, session, agreement.id)()
-    return AgreementOutcome(agreement=after, proposal=proposal)
-
-
-def terminate_agreement(
-    principal: Principal,
-    session: Session,
-    *,
-    ref: str | int,
-    on: date | None = None,
-    clock: Clock | None = None,
-) -> AgreementRead:
-    """End an agreement in force or suspended, at once; any one party may. An open proposal
-    of it is withdrawn."""
-    clock = clock or SystemClock()
-    now = clock.now()
-    agreement = find_agreement(principal, session, ref, Action.CHANGE)
-    acting = _proposals.acting_state(principal, agreement, now.date(), act="terminate")
-    allowed = (
-        ("proposed", "in_force", "suspended") if principal.system else ("in_force", "suspended")
-    )
-    _check_status(agreement, allowed, "terminate")
-    effective = _effective(agreement, on, now.date(), verb="terminate")
-    with _changing(principal, session, clock, agreement, "terminate") as ended:
-        _proposals.close_open(
-            principal, session, agreement, clock, why="the agreement was terminated"
-        )
-        agreement.status = "terminated"
-        agreement.status_since = effective
-        agreement.ended = effective
-        agreement.updated_at = now
-        ended.detail = acting_for(session, acting)
-    return ended.result
-
-
-def leave_agreement(
-    principal: Principal,
-    session: Session,
-    *,
-    ref: str | int,
-    on: date | None = None,
-    clock: Clock | None = None,
-) -> AgreementRead:
-    """One's state leaves a multilateral agreement (three or more parties) from ``on``
-    (today by default): its spell ends the day before (``exited`` is a spell's last day), so
-    from that day nothing is shared with it through the agreement. An open proposal of the
-    agreement is withdrawn: the states it concerns have changed."""
-    clock = clock or SystemClock()
-    now = clock.now()
-    day = now.date()
-    agreement = find_agreement(principal, session, ref, Action.CHANGE)
-    if principal.system:
-        raise PermissionDenied(
-            "agreement: the node itself is no party; a state leaves through its liaison or admin",
-            field="agreement",
-            value=agreement.id,
-        )
-    acting = _proposals.acting_state(principal, agreement, day, act="leave")
-    assert acting is not None  # a user acts for a state, or was refused
-    _check_status(agreement, ("in_force", "suspended"), "leave")
-    if len(_consent.current_parties(agreement, day)) < 3:
-        raise Conflict(
-            f"parties: agreement {agreement.id} has two parties; a party may leave an "
-            "agreement of three or more, and ends a bilateral one by terminating it",
-            field="parties",
-            value=agreement.id,
-        )
-    leaving = on or day
-    if leaving < day:
-        raise InvalidInput(
-            f"on: a state leaves from today or a later day, not {leaving}", field="on", value=on
-        )
-    with _changing(principal, session, clock, agreement, "leave") as left:
-        _proposals.close_open(
-            principal, session, agreement, clock, why="a party left the agreement"
-        )
-        for spell in agreement.parties:
-            if spell.state_id == acting and (spell.exited is None or spell.exited >= leaving):
-                spell.exited = leaving - timedelta(days=1)
-        agreement.updated_at = now
-        left.detail = {**acting_for(session, acting), "from": leaving.isoformat()}
-    return left.result
-
-
-def _changing(
-    principal: Principal,
-    session: Session,
-    clock: Clock,
-    agreement: Agreement,
-    verb: str,
-    *,
-    before: AgreementRead | None = None,
-) -> AbstractContextManager[Written[AgreementRead]]:
-    """``audited`` for a change of ``agreement`` (action ``registry.agreement.<verb>``), its
-    state before read now unless given, and after re-read through the policy."""
-    return audited(
-        principal,
-        session,
-        clock,
-        action=f"registry.agreement.{verb}",
-        target=("agreement", agreement.id),
-        reread=agreement_reader(principal, session, agreement.id),
-        before=before or agreement_read(session, agreement, principal=principal),
-    )

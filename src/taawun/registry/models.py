@@ -209,7 +209,17 @@ class AgreementPhase(Base):
 
 
 class AgreementParty(Base):
-    """A state's part in an agreement over one spell (one ATOP member row)."""
+    """A state's part in an agreement over one spell (one ATOP member row).
+
+    The obligations the party itself undertakes during the spell toward the other parties
+    (ATOP 5.1 member level, codebook section 2.33: ``defense``, ``offense``, ``neutral``,
+    ``nonagg``, ``consul``, each marked (M), may differ between members: a guarantor owes
+    defence, the guaranteed state may owe nothing). ``obligations_vary`` is ATOP's
+    ``OBVARY``: the party owes them to some partners and not others, which the member file
+    does not say. None in all six: not coded per member (curated agreements, agreements
+    recorded on the node): every party owes what the agreement's domains say
+    (``mutual_defense`` → defence, ``offense``, ``neutrality``, ``non_aggression``,
+    ``consultation``), which is how the dyad-years of ``analytics`` read them."""
 
     __tablename__ = "agreement_party"
     __table_args__ = (
@@ -224,6 +234,12 @@ class AgreementParty(Base):
     entered: Mapped[date | None] = mapped_column(Date)
     exited: Mapped[date | None] = mapped_column(Date)
     source_row: Mapped[int | None] = mapped_column(Integer)
+    defense: Mapped[bool | None] = mapped_column(Boolean)
+    offense: Mapped[bool | None] = mapped_column(Boolean)
+    neutral: Mapped[bool | None] = mapped_column(Boolean)
+    nonagg: Mapped[bool | None] = mapped_column(Boolean)
+    consul: Mapped[bool | None] = mapped_column(Boolean)
+    obligations_vary: Mapped[bool | None] = mapped_column(Boolean)
 
     agreement: Mapped[Agreement] = relationship(back_populates="parties")
     state: Mapped[State] = relationship()

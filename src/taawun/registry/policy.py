@@ -23,7 +23,8 @@ It also holds the registry's definitions that other rules are built on, each wri
   and ``exited`` are the first and last days of the spell, unset meaning unbounded;
 - when an agreement was in force during a period of history (``in_force_during``), the
   question registry searches ask (``?in_force=1960``): the same dates, but any status the
-  agreement may have reached since, except never having entered into force;
+  agreement may have reached since, except never having entered into force; and the same
+  for a year that is a column of another query (``in_force_in_year``, ``spell_in_year``);
 - the registry's half of the release policy (``sharing_grant``, ``reader_grants``);
 - a party's *current* spells (``current_party_states``): those not ended before the day.
 """
@@ -34,7 +35,19 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    cast,
+    exists,
+    extract,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from taawun.access.restrict import Action
@@ -52,6 +65,8 @@ from taawun.registry.vocabulary import NEVER_IN_FORCE
 SHARING_DOMAIN = "intelligence_sharing"
 IN_FORCE = "in_force"
 IntColumn = ColumnElement[int] | InstrumentedAttribute[int]
+# A column of another query, possibly empty (a transfer's supplier that is no state).
+AnyIntColumn = IntColumn | ColumnElement[int | None] | InstrumentedAttribute[int | None]
 # A day in SQL: a date, or an expression standing for one (a bound parameter).
 Day = date | ColumnElement[date]
 
@@ -197,6 +212,74 @@ def in_force_during(period: Period) -> ColumnElement[bool]:
     )
 
 
+def _year(day: ColumnElement[date] | InstrumentedAttribute[date | None]) -> ColumnElement[int]:
+    return cast(extract("year", day), Integer)
+
+
+def in_force_in_year(year: AnyIntColumn) -> ColumnElement[bool]:
+    """``in_force_during(Period.year(y))`` for a year that is a SQL expression (a column of
+    the caller's rows: a transfer's year), so one query asks it of every row. The same
+    conditions, each read on the dates' years; a suspension counts from its day, as there."""
+    since = Agreement.status_since
+    month, day = cast(extract("month", since), Integer), cast(extract("day", since), Integer)
+    after_new_year = or_(_year(since) > year, and_(_year(since) == year, or_(month > 1, day > 1)))
+    return and_(
+        Agreement.in_force.is_not(None),
+        _year(Agreement.in_force) <= year,
+        or_(Agreement.ended.is_(None), _year(Agreement.ended) >= year),
+        Agreement.status.not_in(NEVER_IN_FORCE),
+        or_(Agreement.status != "suspended", after_new_year),
+    )
+
+
+def spell_in_year(party: type[AgreementParty], year: AnyIntColumn) -> ColumnElement[bool]:
+    """``spell_during(party, Period.year(y))`` for a year that is a SQL expression."""
+    return and_(
+        or_(party.entered.is_(None), _year(party.entered) <= year),
+        or_(party.exited.is_(None), _year(party.exited) >= year),
+    )
+
+
+class YearFacts(Protocol):
+    """What ``years_in_force`` reads of an agreement."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def status_since(self) -> date | None: ...
+    @property
+    def in_force(self) -> date | None: ...
+    @property
+    def ended(self) -> date | None: ...
+
+
+Years = tuple[int, int | None]  # first and last year; None: no last year yet
+
+
+def years_in_force(agreement: YearFacts) -> Years | None:
+    """``in_force_in_year`` in plain Python, as the run of years it holds for (None: no
+    year): from the in-force date's year to the end's, cut at a suspension's day."""
+    if agreement.in_force is None or agreement.status in NEVER_IN_FORCE:
+        return None
+    first = agreement.in_force.year
+    last = agreement.ended.year if agreement.ended is not None else None
+    if agreement.status == "suspended":
+        since = agreement.status_since
+        if since is None:
+            return None
+        cut = since.year if (since.month, since.day) > (1, 1) else since.year - 1
+        last = cut if last is None else min(last, cut)
+    return None if last is not None and last < first else (first, last)
+
+
+def spell_years(entered: date | None, exited: date | None) -> tuple[int | None, int | None]:
+    """``spell_in_year`` in plain Python: the spell's first and last year (None: unbounded)."""
+    return (
+        None if entered is None else entered.year,
+        None if exited is None else exited.year,
+    )
+
+
 def _spell_reaches(party: type[AgreementParty], first: Day, last: Day) -> ColumnElement[bool]:
     return and_(
         or_(party.entered.is_(None), party.entered <= last),
@@ -327,6 +410,7 @@ __all__ = [
     "ProposalPolicy",
     "current_party_states",
     "in_force_during",
+    "in_force_in_year",
     "in_force_on",
     "is_in_force_on",
     "party_at",
@@ -337,5 +421,8 @@ __all__ = [
     "spell_covers",
     "spell_covers_day",
     "spell_during",
+    "spell_in_year",
+    "spell_years",
     "visible_to",
+    "years_in_force",
 ]

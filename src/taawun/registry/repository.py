@@ -44,12 +44,15 @@ from taawun.registry.periods import Period
 from taawun.registry.policy import (
     AGREEMENTS,
     PROPOSALS,
+    AnyIntColumn,
     in_force_during,
+    in_force_in_year,
     in_force_on,
     reader_grants,
     sharing_ceiling,
     spell_covers,
     spell_during,
+    spell_in_year,
 )
 
 T = TypeVar("T")
@@ -243,6 +246,65 @@ def covering(
         .where(AgreementDomain.agreement_id == Agreement.id, AgreementDomain.domain.in_(domains))
         .exists(),
     )
+
+
+def joining_in_year(
+    principal: Principal,
+    a: AnyIntColumn,
+    b: AnyIntColumn,
+    year: AnyIntColumn,
+    domains: Sequence[str],
+) -> Select[int]:
+    """Ids of the agreements ``principal`` may see that cover any of ``domains`` and were in
+    force in ``year`` with states ``a`` and ``b`` both parties some day of it: ``covering``
+    for two states and a year, where the three are SQL expressions (columns of the caller's
+    rows), earliest in force first. The caller takes ``.exists()`` or the first id.
+
+    The statement starts from ``a``'s party rows (by ``ix_agreement_party_state``), so asked
+    of every row of a large table it reads a few agreements per row, not all of them."""
+    pa, pb = aliased(AgreementParty), aliased(AgreementParty)
+    covers = (
+        select(AgreementDomain.id)
+        .where(AgreementDomain.agreement_id == Agreement.id, AgreementDomain.domain.in_(domains))
+        .correlate_except(AgreementDomain)
+        .exists()
+    )
+    return (
+        visible_agreements(principal)
+        .with_only_columns(Agreement.id)
+        .select_from(pa)
+        .join(Agreement, Agreement.id == pa.agreement_id)
+        .join(pb, and_(pb.agreement_id == pa.agreement_id, pb.state_id == b))
+        .where(
+            pa.state_id == a,
+            spell_in_year(pa, year),
+            spell_in_year(pb, year),
+            in_force_in_year(year),
+            covers,
+        )
+        .order_by(Agreement.in_force, Agreement.id)
+    )
+
+
+def covering_spells(
+    session: Session, principal: Principal, domains: Sequence[str]
+) -> list[tuple[Agreement, int, date | None, date | None]]:
+    """Every party spell (agreement, state, entered, exited) of the agreements ``principal``
+    may see that cover any of ``domains``: one query, for questions asked of every pair of
+    states at once (``service.joint_years``)."""
+    covers = (
+        select(AgreementDomain.id)
+        .where(AgreementDomain.agreement_id == Agreement.id, AgreementDomain.domain.in_(domains))
+        .exists()
+    )
+    stmt = (
+        visible_agreements(principal)
+        .add_columns(AgreementParty.state_id, AgreementParty.entered, AgreementParty.exited)
+        .join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
+        .where(covers)
+        .order_by(Agreement.in_force, Agreement.id, AgreementParty.id)
+    )
+    return [(a, s, e, x) for a, s, e, x in session.execute(stmt)]
 
 
 def count(session: Session, stmt: Select[Agreement]) -> int:

@@ -14,8 +14,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from taawun.access.restrict import Action
@@ -26,7 +27,7 @@ from taawun.core.principal import Clearance, Principal
 from taawun.registry import repository, resolver
 from taawun.registry.models import Agreement, AgreementProposal, Membership, Organization, State
 from taawun.registry.periods import Period, parse_when
-from taawun.registry.policy import AGREEMENTS
+from taawun.registry.policy import AGREEMENTS, AnyIntColumn, spell_years, years_in_force
 from taawun.registry.resolver import resolve_state
 from taawun.registry.schemas import (
     AgreementRead,
@@ -53,7 +54,13 @@ from taawun.registry.vocabulary import DOMAINS, PROPOSAL_STATUSES
 
 MAX_LIMIT = 1000
 _REF = re.compile(r"^\s*(?P<source>[A-Za-z][A-Za-z0-9 ._-]*?)[\s:#-]+(?P<id>[A-Za-z0-9._-]+)\s*$")
-SOURCE_ALIASES = {"atop": "ATOP 5.1", "atop 5.1": "ATOP 5.1", "curated": "curated"}
+SOURCE_ALIASES = {
+    "atop": "ATOP 5.1",
+    "atop 5.1": "ATOP 5.1",
+    "curated": "curated",
+    "nca": "Fuhrmann NCA",
+    "fuhrmann nca": "Fuhrmann NCA",
+}
 
 
 # --- states ----------------------------------------------------------------------------
@@ -81,6 +88,12 @@ def state_labels(session: Session, state_ids: Iterable[int]) -> dict[int, str]:
     """ISO3 (the name when it has none) of each state, by id: states are public facts, read
     alike by every principal."""
     return {i: s.iso3 or s.name for i, s in repository.states_by_ids(session, state_ids).items()}
+
+
+def state_refs(session: Session, state_ids: Iterable[int]) -> dict[int, StateRef]:
+    """``StateRef`` of each state, by id, in one query (states are public facts): for the
+    contexts that show many states at once (an operation's contributors, its partners)."""
+    return {i: _state_ref(s) for i, s in repository.states_by_ids(session, state_ids).items()}
 
 
 # --- coverage --------------------------------------------------------------------------
@@ -401,6 +414,83 @@ def covering_agreements(
         repository.visible_agreements(principal), sorted(set(state_ids)), domains, period
     )
     return _summaries(session, repository.page(session, stmt, limit=MAX_LIMIT, offset=0))
+
+
+def agreement_summaries(
+    principal: Principal, session: Session, agreement_ids: Iterable[int]
+) -> dict[int, AgreementSummary]:
+    """The summaries of those agreements ``principal`` may see, by id (the others are
+    absent): for another context naming the agreements its rows fall under."""
+    found = repository.agreements_by_ids(session, principal, agreement_ids)
+    return {a.id: a for a in _summaries(session, found)}
+
+
+def agreements_joining_in_year(
+    principal: Principal,
+    *,
+    a: AnyIntColumn,
+    b: AnyIntColumn,
+    year: AnyIntColumn,
+    domains: Sequence[str],
+) -> Select[int]:
+    """``covering_agreements`` asked of every row of another context's query at once: SQL
+    (ids, earliest in force first) of the agreements ``principal`` may see that cover any of
+    ``domains`` and were in force in ``year`` with ``a`` and ``b`` both parties, where the
+    three are that query's columns. Internal: cooperation's coverage of the historical record
+    and its allies question (the ATOP obligations) are built on it, never a user."""
+    unknown = sorted(set(domains) - set(DOMAINS))
+    if unknown:
+        raise InvalidInput(f"domain: unknown {', '.join(unknown)}", field="domain")
+    return repository.joining_in_year(principal, a, b, year, sorted(set(domains)))
+
+
+class JointYears(NamedTuple):
+    """Agreement ``agreement_id`` (in force from ``in_force``) joined states ``a`` and ``b``
+    in every year from ``first`` to ``last`` (None: to this day)."""
+
+    agreement_id: int
+    in_force: date | None
+    a: int
+    b: int
+    first: int
+    last: int | None
+
+
+def joint_years(
+    principal: Principal, session: Session, *, domains: Sequence[str]
+) -> list[JointYears]:
+    """``covering_agreements`` for every pair of states and every year at once, as runs of
+    years: for each agreement ``principal`` may see that covers any of ``domains``, and each
+    two of its parties' spells, the years in which it was in force with both (the same
+    rule as ``covering``'s, in ``policy.years_in_force``/``spell_years``). Both orders of
+    each pair; earliest in force first. For the cooperation importers, which ask it of tens
+    of thousands of historical rows: one query, instead of one per row."""
+    unknown = sorted(set(domains) - set(DOMAINS))
+    if unknown:
+        raise InvalidInput(f"domain: unknown {', '.join(unknown)}", field="domain")
+    by_agreement: dict[int, list[tuple[int, int | None, int | None]]] = defaultdict(list)
+    agreements: dict[int, Agreement] = {}
+    for agreement, state_id, entered, exited in repository.covering_spells(
+        session, principal, sorted(set(domains))
+    ):
+        agreements[agreement.id] = agreement
+        by_agreement[agreement.id].append((state_id, *spell_years(entered, exited)))
+    found: list[JointYears] = []
+    for agreement_id, spells in by_agreement.items():
+        agreement = agreements[agreement_id]
+        years = years_in_force(agreement)
+        if years is None:
+            continue
+        for a, a_first, a_last in spells:
+            for b, b_first, b_last in spells:
+                if a == b:
+                    continue
+                first = max(y for y in (years[0], a_first, b_first) if y is not None)
+                ends = [y for y in (years[1], a_last, b_last) if y is not None]
+                last = min(ends) if ends else None
+                if last is None or last >= first:
+                    found.append(JointYears(agreement_id, agreement.in_force, a, b, first, last))
+    return found
 
 
 def sharing_grants(

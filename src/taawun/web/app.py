@@ -10,7 +10,9 @@ from sqlalchemy import Engine
 
 from taawun import __version__
 from taawun.access.api import router as access_router
+from taawun.analytics.api import router as analytics_router
 from taawun.cooperation.api import router as cooperation_router
+from taawun.cooperation.threats import index as _threat_index  # noqa: F401 - registers it
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.settings import Settings
@@ -92,6 +94,7 @@ def create_app(
     app.include_router(registry_router)
     app.include_router(intel_router)
     app.include_router(cooperation_router)
+    app.include_router(analytics_router)
     docs.install(app)  # /docs, /redoc and their assets under /static/docs/, see web/docs.py
     return app
 

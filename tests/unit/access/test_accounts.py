@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from taawun.access import authentication, service
+from taawun.access import authentication, service, token_service
 from taawun.access.models import Agency, AuditEntry, User
 from taawun.access.schemas import AgencyRead, UserCreate
 from taawun.core.clock import FixedClock
@@ -113,19 +113,23 @@ def _act(action: str, me: Principal, db: Session, clock: FixedClock, agency: Age
     elif action == "password_other":
         service.set_password(me, db, username="other", password="x" * 12, clock=clock)
     elif action == "token_other":
-        service.issue_token(me, db, username="other", name="t", clock=clock, ids=ids)
+        token_service.issue_token(me, db, username="other", name="t", clock=clock, ids=ids)
     elif action == "revoke_other":
-        issued = service.issue_token(ROOT, db, username="other", name="t", clock=clock, ids=ids)
-        service.revoke_token(me, db, token_id=issued.id, clock=clock)
+        issued = token_service.issue_token(
+            ROOT, db, username="other", name="t", clock=clock, ids=ids
+        )
+        token_service.revoke_token(me, db, token_id=issued.id, clock=clock)
     elif action == "list_tokens_other":
-        service.list_tokens(me, db, username="other")
+        token_service.list_tokens(me, db, username="other")
     elif action == "verify_audit":
         service.verify_audit(me, db)
     elif action == "list_audit":
         service.list_audit(me, db, limit=10)
     elif action == "own_token":
-        issued = service.issue_token(me, db, username=me.username, name="t", clock=clock, ids=ids)
-        service.revoke_token(me, db, token_id=issued.id, clock=clock)
+        issued = token_service.issue_token(
+            me, db, username=me.username, name="t", clock=clock, ids=ids
+        )
+        token_service.revoke_token(me, db, token_id=issued.id, clock=clock)
     elif action == "own_password":
         service.set_password(
             me, db, username=me.username, password="y" * 12, current_password=PASSWORD, clock=clock

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from taawun.access import policy, repository, service
+from taawun.access import policy, repository, service, token_service
 from taawun.access.models import AuditEntry, User
 from taawun.access.restrict import Action
 from taawun.access.schemas import AgencyRead, UserCreate
@@ -117,13 +117,13 @@ _SETUP_IDS = SequentialIds()
 
 def _issue(db: Session, clock: FixedClock, username: str = "target") -> str:
     """A token for ``username``, issued by the node operator."""
-    return service.issue_token(
+    return token_service.issue_token(
         ROOT, db, username=username, name="setup", clock=clock, ids=_SETUP_IDS
     ).token
 
 
 def _token_id(db: Session) -> int:
-    return service.list_tokens(ROOT, db, username="target")[-1].id
+    return token_service.list_tokens(ROOT, db, username="target")[-1].id
 
 
 Setup = Callable[[Session, FixedClock], object]
@@ -147,25 +147,27 @@ def _disable_target(db: Session, clock: FixedClock) -> object:
 
 ACTS: dict[str, AdminAct] = {
     "list tokens": AdminAct(
-        do=lambda me, db, clock, w: service.list_tokens(me, db, username="target"),
-        on_missing=lambda me, db, clock, w: service.list_tokens(me, db, username="nobody.here"),
+        do=lambda me, db, clock, w: token_service.list_tokens(me, db, username="target"),
+        on_missing=lambda me, db, clock, w: token_service.list_tokens(
+            me, db, username="nobody.here"
+        ),
         action=None,
     ),
     "issue a token": AdminAct(
-        do=lambda me, db, clock, w: service.issue_token(
+        do=lambda me, db, clock, w: token_service.issue_token(
             me, db, username="target", name="t", expires_in_days=7, clock=clock, ids=SequentialIds()
         ),
-        on_missing=lambda me, db, clock, w: service.issue_token(
+        on_missing=lambda me, db, clock, w: token_service.issue_token(
             me, db, username="nobody.here", name="t", clock=clock, ids=SequentialIds()
         ),
         action="access.token.issue",
     ),
     "revoke a token": AdminAct(
         setup=_issue,
-        do=lambda me, db, clock, w: service.revoke_token(
+        do=lambda me, db, clock, w: token_service.revoke_token(
             me, db, token_id=_token_id(db), clock=clock
         ),
-        on_missing=lambda me, db, clock, w: service.revoke_token(
+        on_missing=lambda me, db, clock, w: token_service.revoke_token(
             me, db, token_id=MISSING_TOKEN, clock=clock
         ),
         action="access.token.revoke",
@@ -282,9 +284,9 @@ def test_an_admin_cannot_create_users_in_another_agency_or_above_their_clearance
 def test_token_lists_by_who_asks(db: Session, clock: FixedClock, world: World) -> None:
     ids = SequentialIds()
     for username in ("mit.admin", "mit.analyst", "target", "cert.admin"):
-        service.issue_token(ROOT, db, username=username, name="t", clock=clock, ids=ids)
+        token_service.issue_token(ROOT, db, username=username, name="t", clock=clock, ids=ids)
     users = {
-        who: sorted({t.user for t in service.list_tokens(world.who[who], db)})
+        who: sorted({t.user for t in token_service.list_tokens(world.who[who], db)})
         for who in ("system", "admin", "foreign admin", "analyst")
     }
     assert users == {
@@ -298,10 +300,10 @@ def test_token_lists_by_who_asks(db: Session, clock: FixedClock, world: World) -
 def test_a_listed_token_shows_its_last_use_and_never_the_token(
     db: Session, clock: FixedClock, world: World
 ) -> None:
-    issued = service.issue_token(
+    issued = token_service.issue_token(
         ROOT, db, username="target", name="ci", clock=clock, ids=SequentialIds()
     )
-    (listed,) = service.list_tokens(world.who["admin"], db, username="target")
+    (listed,) = token_service.list_tokens(world.who["admin"], db, username="target")
     assert set(type(listed).model_fields) == {
         "id", "user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at",
     }  # fmt: skip
@@ -309,7 +311,7 @@ def test_a_listed_token_shows_its_last_use_and_never_the_token(
     assert listed.last_used_at is None
     clock.advance(minutes=5)
     service.authenticate_token(db, token=issued.token, clock=clock)
-    (used,) = service.list_tokens(world.who["admin"], db, username="target")
+    (used,) = token_service.list_tokens(world.who["admin"], db, username="target")
     assert used.last_used_at == clock.now()
     assert issued.token not in used.model_dump_json()
 
@@ -327,7 +329,7 @@ def test_expires_in_days_at_its_edges(
     db: Session, clock: FixedClock, world: World, days: int, ok: bool
 ) -> None:
     def issue() -> Any:
-        return service.issue_token(
+        return token_service.issue_token(
             ROOT, db, username="target", name="t", expires_in_days=days, clock=clock,
             ids=SequentialIds(),
         )  # fmt: skip
@@ -358,7 +360,7 @@ def test_expires_at_at_its_edges(
     when = clock.now() + offset
 
     def issue() -> Any:
-        return service.issue_token(
+        return token_service.issue_token(
             ROOT, db, username="target", name="t", expires_at=when, clock=clock,
             ids=SequentialIds(),
         )  # fmt: skip
@@ -376,18 +378,18 @@ def test_expires_at_at_its_edges(
 def test_expiry_defaults_to_90_days_and_takes_one_form(
     db: Session, clock: FixedClock, world: World
 ) -> None:
-    made = service.issue_token(
+    made = token_service.issue_token(
         ROOT, db, username="target", name="t", clock=clock, ids=SequentialIds()
     )
     assert made.expires_at == clock.now() + 90 * DAY
     with pytest.raises(InvalidInput) as both:
-        service.issue_token(
+        token_service.issue_token(
             ROOT, db, username="target", name="t", expires_at=clock.now() + DAY,
             expires_in_days=1, clock=clock, ids=SequentialIds(),
         )  # fmt: skip
     assert both.value.field == "expires_in_days"
     with pytest.raises(InvalidInput) as naive:
-        service.issue_token(
+        token_service.issue_token(
             ROOT, db, username="target", name="t", expires_at=clock.now().replace(tzinfo=None),
             clock=clock, ids=SequentialIds(),
         )  # fmt: skip
@@ -397,7 +399,7 @@ def test_expiry_defaults_to_90_days_and_takes_one_form(
 def test_a_token_works_until_the_moment_it_expires(
     db: Session, clock: FixedClock, world: World
 ) -> None:
-    issued = service.issue_token(
+    issued = token_service.issue_token(
         ROOT, db, username="target", name="t", expires_in_days=1, clock=clock, ids=SequentialIds()
     )
     clock.advance(days=1, microseconds=-1)
@@ -511,7 +513,7 @@ def test_an_admin_gives_no_credentials_of_a_user_cleared_above_them(
     with pytest.raises(PermissionDenied) as reset:
         service.set_password(admin, db, username="top.analyst", password=NEW_PASSWORD, clock=clock)
     with pytest.raises(PermissionDenied) as token:
-        service.issue_token(
+        token_service.issue_token(
             admin, db, username="top.analyst", name="t", clock=clock, ids=SequentialIds()
         )
     for refused in (reset, token):
@@ -694,14 +696,14 @@ def test_the_predicates_agree_with_the_policies(
     ids = SequentialIds()
     users = list(db.scalars(select(User)))
     for user in users:
-        service.issue_token(ROOT, db, username=user.username, name="t", clock=clock, ids=ids)
+        token_service.issue_token(ROOT, db, username=user.username, name="t", clock=clock, ids=ids)
     agencies = [world.mit, world.cert, _empty_agency(db, clock, world)]
     principals = [*world.who.values(), Principal.public()]
     for me in principals:
         for agency in agencies:
             sql = repository.visible_agency(db, me, agency.id, action=Action.CHANGE) is not None
             assert sql == policy.administers(me, agency.id), (me.username, agency.name)
-        visible_tokens = {t.user for t in service.list_tokens(me, db)}
+        visible_tokens = {t.user for t in token_service.list_tokens(me, db)}
         for user in users:
             python = policy.may_act_for(me, user_id=user.id, agency_id=user.agency_id)
             change = repository.visible_user(db, me, user.username, action=Action.CHANGE)

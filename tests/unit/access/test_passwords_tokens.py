@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from taawun.access import passwords, service, tokens
+from taawun.access import passwords, service, token_service, tokens
 from taawun.core.clock import FixedClock
 from taawun.core.errors import InvalidInput, Unauthenticated
 from taawun.core.ids import SequentialIds
@@ -67,13 +67,13 @@ def test_token_stored_hashed_and_shown_once(
     db: Session, clock: FixedClock, ids: SequentialIds, make_user: MakeUser
 ) -> None:
     ali = make_user("ali")
-    issued = service.issue_token(ali, db, username="ali", name="laptop", clock=clock, ids=ids)
+    issued = token_service.issue_token(ali, db, username="ali", name="laptop", clock=clock, ids=ids)
     db.flush()
     everything = _all_text(db)
     assert tokens.digest(issued.token) in everything
     assert issued.token not in everything
     assert issued.token[3:] not in everything
-    listed = service.list_tokens(ali, db)
+    listed = token_service.list_tokens(ali, db)
     assert [t.prefix for t in listed] == [issued.token[:8]]
     assert all(not hasattr(t, "token") for t in listed)
     assert "token" not in repr(issued).replace("TokenIssued", "")
@@ -84,8 +84,8 @@ def test_revoked_token_refused(
     db: Session, clock: FixedClock, ids: SequentialIds, make_user: MakeUser
 ) -> None:
     ali = make_user("ali")
-    issued = service.issue_token(ali, db, username="ali", name="ci", clock=clock, ids=ids)
-    revoked = service.revoke_token(ali, db, token_id=issued.id, clock=clock)
+    issued = token_service.issue_token(ali, db, username="ali", name="ci", clock=clock, ids=ids)
+    revoked = token_service.revoke_token(ali, db, token_id=issued.id, clock=clock)
     assert revoked.revoked_at == clock.now()
     with pytest.raises(Unauthenticated):
         service.authenticate_token(db, token=issued.token, clock=clock)
@@ -96,7 +96,7 @@ def test_expired_token_refused(
 ) -> None:
     ali = make_user("ali", Role.VIEWER)
     later = clock.now().replace(hour=13)
-    issued = service.issue_token(
+    issued = token_service.issue_token(
         ali, db, username="ali", name="short", expires_at=later, clock=clock, ids=ids
     )
     assert service.authenticate_token(db, token=issued.token, clock=clock).username == "ali"
@@ -110,7 +110,7 @@ def test_expiry_in_the_past_refused(
 ) -> None:
     ali = make_user("ali")
     with pytest.raises(InvalidInput) as caught:
-        service.issue_token(
+        token_service.issue_token(
             ali, db, username="ali", name="x", expires_at=clock.now(), clock=clock, ids=ids
         )
     assert caught.value.field == "expires_at"
@@ -126,22 +126,22 @@ def test_last_used_moves_at_most_once_a_minute(
     db: Session, clock: FixedClock, ids: SequentialIds, make_user: MakeUser
 ) -> None:
     ali = make_user("ali")
-    issued = service.issue_token(ali, db, username="ali", name="ci", clock=clock, ids=ids)
+    issued = token_service.issue_token(ali, db, username="ali", name="ci", clock=clock, ids=ids)
     first = clock.now()
     service.authenticate_token(db, token=issued.token, clock=clock)
     clock.advance(seconds=30)
     service.authenticate_token(db, token=issued.token, clock=clock)
-    assert service.list_tokens(ali, db)[0].last_used_at == first
+    assert token_service.list_tokens(ali, db)[0].last_used_at == first
     clock.advance(seconds=31)
     service.authenticate_token(db, token=issued.token, clock=clock)
-    assert service.list_tokens(ali, db)[0].last_used_at == clock.now()
+    assert token_service.list_tokens(ali, db)[0].last_used_at == clock.now()
 
 
 def test_deactivated_user_token_refused(
     db: Session, clock: FixedClock, ids: SequentialIds, make_user: MakeUser
 ) -> None:
     ali = make_user("ali")
-    issued = service.issue_token(ali, db, username="ali", name="ci", clock=clock, ids=ids)
+    issued = token_service.issue_token(ali, db, username="ali", name="ci", clock=clock, ids=ids)
     service.deactivate_user(ROOT, db, username="ali", clock=clock)
     with pytest.raises(Unauthenticated):
         service.authenticate_token(db, token=issued.token, clock=clock)

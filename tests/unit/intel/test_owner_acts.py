@@ -12,6 +12,7 @@ from taawun.core.principal import Clearance, Principal
 from taawun.intel import changes, repository, service
 from taawun.intel.markings import MarkingDefaults
 from taawun.registry import changes as registry_changes
+from taawun.registry import lifecycle
 
 from .conftest import World, indicator
 
@@ -29,7 +30,7 @@ def _share(world: World, session: Session, n: int, agency: str = "TUR-MIT") -> s
 
 
 def _suspend(world: World, session: Session) -> None:
-    registry_changes.suspend_agreement(
+    lifecycle.suspend_agreement(
         Principal.system_principal(), session, ref=world.agreement_id, on=world.clock.now().date()
     )
 

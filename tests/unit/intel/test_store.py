@@ -66,7 +66,7 @@ def test_clearance_and_red_recipients(loaded_db: Session, world: World) -> None:
 
 def test_suspending_the_agreement_removes_access_at_once(loaded_db: Session, world: World) -> None:
     from taawun.core.principal import Principal
-    from taawun.registry import changes as registry_changes
+    from taawun.registry import lifecycle
 
     changes.share(
         world.user("PAK-ISI"),
@@ -77,7 +77,7 @@ def test_suspending_the_agreement_removes_access_at_once(loaded_db: Session, wor
     )
     oid = indicator(3)["id"]
     assert oid in _ids(world, loaded_db, "TUR-MIT")
-    registry_changes.suspend_agreement(
+    lifecycle.suspend_agreement(
         Principal.system_principal(), loaded_db, ref=world.agreement_id, on=world.clock.now().date()
     )
     assert oid not in _ids(world, loaded_db, "TUR-MIT")

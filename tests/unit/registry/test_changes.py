@@ -12,7 +12,7 @@ from taawun.access.audit import verify_chain
 from taawun.access.models import AuditEntry
 from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from taawun.core.principal import Principal, Role
-from taawun.registry import changes, memberships, service
+from taawun.registry import changes, lifecycle, memberships, service
 from taawun.registry.models import Agreement, AgreementDomain, AgreementParty, Membership
 from taawun.registry.schemas import AgreementCreate, AgreementUpdate, MembershipCreate
 
@@ -102,7 +102,7 @@ def test_schema_refuses_unknown_domain_and_ceiling() -> None:
 def test_suspend_resume_terminate(loaded_db: Session, principal_for: PrincipalFor) -> None:
     liaison = principal_for("TUR", role=Role.LIAISON)
     created = changes.record_agreement(Principal.system_principal(), loaded_db, data=_draft())
-    suspended = changes.suspend_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 3, 1))
+    suspended = lifecycle.suspend_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 3, 1))
     assert suspended.status == "suspended" and suspended.status_since == date(2025, 3, 1)
     in_2026 = service.list_agreements(
         liaison, loaded_db, parties=["TUR", "PAK"], in_force="2026-01-01"
@@ -113,13 +113,13 @@ def test_suspend_resume_terminate(loaded_db: Session, principal_for: PrincipalFo
     )
     assert created.id in {a.id for a in in_2024.items}
     with pytest.raises(Conflict):
-        changes.suspend_agreement(liaison, loaded_db, ref=created.id)
-    resumed = changes.resume_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 6, 1))
+        lifecycle.suspend_agreement(liaison, loaded_db, ref=created.id)
+    resumed = lifecycle.resume_agreement(liaison, loaded_db, ref=created.id, on=date(2025, 6, 1))
     assert resumed.agreement.status == "in_force"  # Turkey suspended it: its own consent
-    ended = changes.terminate_agreement(liaison, loaded_db, ref=created.id, on=date(2026, 1, 1))
+    ended = lifecycle.terminate_agreement(liaison, loaded_db, ref=created.id, on=date(2026, 1, 1))
     assert ended.status == "terminated" and ended.ended == date(2026, 1, 1)
     with pytest.raises(Conflict):
-        changes.resume_agreement(liaison, loaded_db, ref=created.id)
+        lifecycle.resume_agreement(liaison, loaded_db, ref=created.id)
     actions = loaded_db.scalars(
         select(AuditEntry.action)
         .where(AuditEntry.target_id == str(created.id))
@@ -137,7 +137,7 @@ def test_outsider_cannot_change_a_public_agreement(
     loaded_db: Session, principal_for: PrincipalFor
 ) -> None:
     with pytest.raises(PermissionDenied):
-        changes.suspend_agreement(
+        lifecycle.suspend_agreement(
             principal_for("SAU", role=Role.LIAISON), loaded_db, ref="ATOP 3255"
         )
     with pytest.raises(PermissionDenied, match="implementing arrangement"):

@@ -26,7 +26,7 @@ from taawun.core.principal import Clearance, Principal, Role
 from taawun.intel import changes as intel
 from taawun.intel import service as intel_read
 from taawun.intel.markings import MarkingDefaults
-from taawun.registry import changes, service
+from taawun.registry import changes, decisions, lifecycle, service
 from taawun.registry.models import (
     Agreement,
     AgreementDomain,
@@ -109,7 +109,7 @@ def _in_force(session: Session, principal_for: PrincipalFor, **overrides: object
         principal_for("TUR", role=Role.LIAISON), session, data=_draft(**overrides), clock=CLOCK
     )
     for state in ("PAK", "AZE"):
-        changes.accept_proposal(
+        decisions.accept_proposal(
             principal_for(state, role=Role.LIAISON),
             session,
             proposal_id=_proposed(outcome).id,
@@ -131,7 +131,7 @@ def test_it_enters_into_force_on_the_given_date_once_every_party_accepted(
     proposal = _proposed(outcome)
     assert outcome.agreement.status == "proposed"
     assert proposal.kind == "record" and sorted(proposal.awaiting) == ["AZE", "PAK"]
-    after_one = changes.accept_proposal(
+    after_one = decisions.accept_proposal(
         principal_for("PAK", role=Role.LIAISON), loaded_db, proposal_id=proposal.id, clock=CLOCK
     )
     assert after_one.status == "open" and after_one.awaiting == ["AZE"]
@@ -139,7 +139,7 @@ def test_it_enters_into_force_on_the_given_date_once_every_party_accepted(
     assert service.get_agreement(ROOT, loaded_db, ref=agreement).status == "proposed"
     assert not _granted(loaded_db, agreement, "TUR", start)
     # Azerbaijan accepts through an admin of one of its agencies: the last acceptance.
-    done = changes.accept_proposal(
+    done = decisions.accept_proposal(
         principal_for("AZE", role=Role.ADMIN), loaded_db, proposal_id=proposal.id, clock=CLOCK
     )
     assert done.status == "accepted" and done.awaiting == []
@@ -160,11 +160,11 @@ def test_without_a_date_it_enters_into_force_on_the_day_of_the_last_acceptance(
         principal_for("TUR", role=Role.LIAISON), loaded_db, data=_draft(), clock=_on(TODAY)
     )
     proposal = _proposed(outcome).id
-    changes.accept_proposal(
+    decisions.accept_proposal(
         principal_for("PAK", role=Role.LIAISON), loaded_db, proposal_id=proposal, clock=_on(TODAY)
     )
     last = date(2026, 12, 3)
-    changes.accept_proposal(
+    decisions.accept_proposal(
         principal_for("AZE", role=Role.LIAISON), loaded_db, proposal_id=proposal, clock=_on(last)
     )
     read = service.get_agreement(ROOT, loaded_db, ref=outcome.agreement.id)
@@ -177,7 +177,7 @@ def test_a_party_declines_and_the_proposer_withdraws(
 ) -> None:
     turk = principal_for("TUR", role=Role.LIAISON)
     declined = changes.propose_agreement(turk, loaded_db, data=_draft(), clock=CLOCK)
-    changes.decline_proposal(
+    decisions.decline_proposal(
         principal_for("AZE", role=Role.LIAISON),
         loaded_db,
         proposal_id=_proposed(declined).id,
@@ -186,7 +186,7 @@ def test_a_party_declines_and_the_proposer_withdraws(
     read = service.get_agreement(ROOT, loaded_db, ref=declined.agreement.id)
     assert read.status == "declined"
     with pytest.raises(Conflict):  # closed: nothing more to accept
-        changes.accept_proposal(
+        decisions.accept_proposal(
             principal_for("PAK", role=Role.LIAISON),
             loaded_db,
             proposal_id=_proposed(declined).id,
@@ -195,13 +195,13 @@ def test_a_party_declines_and_the_proposer_withdraws(
     # Proposed again under the same title: a declined one is no duplicate.
     again = changes.propose_agreement(turk, loaded_db, data=_draft(), clock=CLOCK)
     with pytest.raises(PermissionDenied):  # only the proposing state withdraws
-        changes.withdraw_proposal(
+        decisions.withdraw_proposal(
             principal_for("PAK", role=Role.ADMIN),
             loaded_db,
             proposal_id=_proposed(again).id,
             clock=CLOCK,
         )
-    withdrawn = changes.withdraw_proposal(
+    withdrawn = decisions.withdraw_proposal(
         principal_for("TUR", role=Role.ADMIN),
         loaded_db,
         proposal_id=_proposed(again).id,
@@ -238,7 +238,7 @@ def test_a_widening_amendment_waits_for_every_party_including_one_it_adds(
     assert proposal.before == {"sharing_ceiling": "CONFIDENTIAL", "add_parties": []}
     assert outcome.agreement.sharing_ceiling == "CONFIDENTIAL"
     for state in ("PAK", "AZE"):
-        changes.accept_proposal(
+        decisions.accept_proposal(
             principal_for(state, role=Role.LIAISON), loaded_db, proposal_id=proposal.id, clock=CLOCK
         )
     unchanged = service.get_agreement(ROOT, loaded_db, ref=agreement.id)
@@ -246,7 +246,7 @@ def test_a_widening_amendment_waits_for_every_party_including_one_it_adds(
     assert service.get_proposal(saudi, loaded_db, proposal_id=proposal.id).awaiting == ["SAU"]
     with pytest.raises(NotFound):
         service.get_agreement(saudi, loaded_db, ref=agreement.id)
-    changes.accept_proposal(saudi, loaded_db, proposal_id=proposal.id, clock=CLOCK)
+    decisions.accept_proposal(saudi, loaded_db, proposal_id=proposal.id, clock=CLOCK)
     amended = service.get_agreement(saudi, loaded_db, ref=agreement.id)
     assert amended.sharing_ceiling == "SECRET" and "SAU" in amended.parties
     assert (agreement.id, _state(loaded_db, "TUR"), int(Clearance.SECRET)) in _grants(
@@ -364,10 +364,10 @@ def test_one_open_proposal_per_agreement_and_a_stale_one_is_not_taken(
     assert second.value.field == "proposal" and first.id in second.value.message
     assert _snapshot(loaded_db) == snapshot
     # A suspension is at once, proposal or not; lifting it would be a second proposal.
-    changes.suspend_agreement(pak, loaded_db, ref=agreement.id, clock=CLOCK)
+    lifecycle.suspend_agreement(pak, loaded_db, ref=agreement.id, clock=CLOCK)
     snapshot = _snapshot(loaded_db)
     with pytest.raises(Conflict, match=first.id):
-        changes.resume_agreement(pak, loaded_db, ref=agreement.id, clock=CLOCK)
+        lifecycle.resume_agreement(pak, loaded_db, ref=agreement.id, clock=CLOCK)
     assert _snapshot(loaded_db) == snapshot
     # Pakistan lowers the ceiling meanwhile, at once. The proposal no longer says what the
     # parties would accept: its last acceptance is refused, leaving everything as it was.
@@ -378,16 +378,16 @@ def test_one_open_proposal_per_agreement_and_a_stale_one_is_not_taken(
         data=AgreementUpdate(sharing_ceiling=Clearance.RESTRICTED),
         clock=CLOCK,
     )
-    changes.accept_proposal(pak, loaded_db, proposal_id=first.id, clock=CLOCK)
+    decisions.accept_proposal(pak, loaded_db, proposal_id=first.id, clock=CLOCK)
     snapshot = _snapshot(loaded_db)
     with pytest.raises(Conflict, match="sharing_ceiling changed"):
-        changes.accept_proposal(
+        decisions.accept_proposal(
             principal_for("AZE", role=Role.LIAISON), loaded_db, proposal_id=first.id, clock=CLOCK
         )
     assert _snapshot(loaded_db) == snapshot
     read = service.get_agreement(ROOT, loaded_db, ref=agreement.id)
     assert read.sharing_ceiling == "RESTRICTED"
-    changes.decline_proposal(
+    decisions.decline_proposal(
         principal_for("AZE", role=Role.LIAISON), loaded_db, proposal_id=first.id, clock=CLOCK
     )
     assert service.get_proposal(turk, loaded_db, proposal_id=first.id).status == "declined"
@@ -401,23 +401,23 @@ def test_a_suspension_is_lifted_by_the_party_that_made_it(
 ) -> None:
     agreement = _in_force(loaded_db, principal_for)
     pak, turk = principal_for("PAK", role=Role.LIAISON), principal_for("TUR", role=Role.ADMIN)
-    suspended = changes.suspend_agreement(pak, loaded_db, ref=agreement.id, clock=CLOCK)
+    suspended = lifecycle.suspend_agreement(pak, loaded_db, ref=agreement.id, clock=CLOCK)
     assert (suspended.status, suspended.suspended_by) == ("suspended", "PAK")
-    outcome = changes.resume_agreement(turk, loaded_db, ref=agreement.id, clock=CLOCK)
+    outcome = lifecycle.resume_agreement(turk, loaded_db, ref=agreement.id, clock=CLOCK)
     proposal = _proposed(outcome)
     assert proposal.kind == "resume" and proposal.awaiting == ["PAK"]
     assert outcome.agreement.status == "suspended"
     assert not _granted(loaded_db, agreement.id, "TUR")
     with pytest.raises(PermissionDenied):  # its acceptance is not what is needed
-        changes.accept_proposal(
+        decisions.accept_proposal(
             principal_for("AZE", role=Role.LIAISON), loaded_db, proposal_id=proposal.id, clock=CLOCK
         )
-    changes.accept_proposal(pak, loaded_db, proposal_id=proposal.id, clock=CLOCK)
+    decisions.accept_proposal(pak, loaded_db, proposal_id=proposal.id, clock=CLOCK)
     read = service.get_agreement(ROOT, loaded_db, ref=agreement.id)
     assert (read.status, read.suspended_by) == ("in_force", None)
     # The suspender lifts its own suspension at once.
-    changes.suspend_agreement(turk, loaded_db, ref=agreement.id, clock=CLOCK)
-    again = changes.resume_agreement(turk, loaded_db, ref=agreement.id, clock=CLOCK)
+    lifecycle.suspend_agreement(turk, loaded_db, ref=agreement.id, clock=CLOCK)
+    again = lifecycle.resume_agreement(turk, loaded_db, ref=agreement.id, clock=CLOCK)
     assert again.agreement.status == "in_force"
     assert again.proposal is not None and again.proposal.status == "accepted"
 
@@ -429,23 +429,23 @@ def test_what_the_node_suspended_every_party_must_resume(
     resuming then needs every party, and the admin cannot resume it."""
     agreement = _in_force(loaded_db, principal_for)
     admin = principal_for("SAU", role=Role.ADMIN)
-    suspended = changes.suspend_agreement(admin, loaded_db, ref=agreement.id, clock=CLOCK)
+    suspended = lifecycle.suspend_agreement(admin, loaded_db, ref=agreement.id, clock=CLOCK)
     assert suspended.suspended_by == "node"
     [entry] = _entries(loaded_db, "registry.agreement.suspend")
     assert entry.detail == {"for_state": "node"} and entry.actor == admin.username
     with pytest.raises(PermissionDenied):
-        changes.resume_agreement(admin, loaded_db, ref=agreement.id, clock=CLOCK)
+        lifecycle.resume_agreement(admin, loaded_db, ref=agreement.id, clock=CLOCK)
     proposal = _proposed(
-        changes.resume_agreement(
+        lifecycle.resume_agreement(
             principal_for("TUR", role=Role.LIAISON), loaded_db, ref=agreement.id, clock=CLOCK
         )
     )
     assert sorted(proposal.awaiting) == ["AZE", "PAK"]
-    changes.accept_proposal(
+    decisions.accept_proposal(
         principal_for("PAK", role=Role.LIAISON), loaded_db, proposal_id=proposal.id, clock=CLOCK
     )
     assert service.get_agreement(ROOT, loaded_db, ref=agreement.id).status == "suspended"
-    changes.accept_proposal(
+    decisions.accept_proposal(
         principal_for("AZE", role=Role.ADMIN), loaded_db, proposal_id=proposal.id, clock=CLOCK
     )
     assert service.get_agreement(ROOT, loaded_db, ref=agreement.id).status == "in_force"
@@ -461,7 +461,7 @@ def test_a_party_leaves_a_multilateral_agreement_and_its_access_ends_at_once(
     aze = _state(loaded_db, "AZE")
     assert aze in _granted(loaded_db, agreement.id, "TUR")
     assert _granted(loaded_db, agreement.id, "AZE")
-    left = changes.leave_agreement(
+    left = lifecycle.leave_agreement(
         principal_for("AZE", role=Role.LIAISON), loaded_db, ref=agreement.id, clock=CLOCK
     )
     spell = next(p for p in left.party_spells if p.state.iso3 == "AZE")
@@ -472,14 +472,14 @@ def test_a_party_leaves_a_multilateral_agreement_and_its_access_ends_at_once(
         _state(loaded_db, s) for s in ("TUR", "PAK")
     }
     with pytest.raises(PermissionDenied):  # no longer a party: it decides nothing
-        changes.suspend_agreement(
+        lifecycle.suspend_agreement(
             principal_for("AZE", role=Role.LIAISON), loaded_db, ref=agreement.id, clock=CLOCK
         )
     with pytest.raises(Conflict, match="bilateral"):
-        changes.leave_agreement(
+        lifecycle.leave_agreement(
             principal_for("PAK", role=Role.LIAISON), loaded_db, ref=agreement.id, clock=CLOCK
         )
-    ended = changes.terminate_agreement(
+    ended = lifecycle.terminate_agreement(
         principal_for("PAK", role=Role.LIAISON), loaded_db, ref=agreement.id, clock=CLOCK
     )
     assert ended.status == "terminated" and not _granted(loaded_db, agreement.id, "TUR")
@@ -503,11 +503,12 @@ def test_users_do_not_change_the_imported_record(
             )
         assert refused.value.field == "agreement"
         assert "implementing arrangement with parent 'ATOP 4965'" in refused.value.message
-        for act in (changes.suspend_agreement, changes.terminate_agreement):
+        for act in (lifecycle.suspend_agreement, lifecycle.terminate_agreement):
             with pytest.raises(PermissionDenied, match="imported historical record"):
                 act(who, loaded_db, ref="ATOP 4965")
     assert _snapshot(loaded_db) == snapshot
-    changes.suspend_agreement(ROOT, loaded_db, ref="curated:smda-2025", clock=CLOCK)  # the node may
+    # the node may
+    lifecycle.suspend_agreement(ROOT, loaded_db, ref="curated:smda-2025", clock=CLOCK)
 
 
 def test_an_implementing_arrangement_has_some_of_its_parents_parties(
@@ -524,7 +525,7 @@ def test_an_implementing_arrangement_has_some_of_its_parents_parties(
     outcome = changes.propose_agreement(
         saudi, loaded_db, data=AgreementCreate.model_validate(data), clock=CLOCK
     )
-    changes.accept_proposal(
+    decisions.accept_proposal(
         principal_for("ARE", role=Role.LIAISON),
         loaded_db,
         proposal_id=_proposed(outcome).id,
@@ -594,7 +595,7 @@ def test_every_step_is_audited_with_the_state_acted_for(
             clock=CLOCK,
         )
     )
-    changes.withdraw_proposal(
+    decisions.withdraw_proposal(
         principal_for("PAK", role=Role.LIAISON), loaded_db, proposal_id=proposal.id, clock=CLOCK
     )
     acted = [
@@ -634,7 +635,7 @@ def test_a_liaisons_pact_is_not_in_force_and_grants_nothing_until_the_other_part
         a.id
         for a in service.current_agreements_of(ROOT, loaded_db, state_id=_state(loaded_db, "TUR"))
     }
-    changes.accept_proposal(
+    decisions.accept_proposal(
         principal_for("SAU", role=Role.LIAISON),
         loaded_db,
         proposal_id=_proposed(outcome).id,
@@ -658,7 +659,7 @@ def test_a_liaison_cannot_raise_the_ceiling_or_add_a_domain_alone(
         clock=CLOCK,
     )
     assert raised.proposal is not None and raised.proposal.status == "open"
-    changes.withdraw_proposal(turk, loaded_db, proposal_id=raised.proposal.id, clock=CLOCK)
+    decisions.withdraw_proposal(turk, loaded_db, proposal_id=raised.proposal.id, clock=CLOCK)
     widened = changes.amend_agreement(
         turk,
         loaded_db,
@@ -729,12 +730,12 @@ def test_a_liaison_cannot_resume_what_another_party_suspended_nor_read_its_intel
         return {i.id for i in intel_read.list_intel(turk, loaded_db, clock=clock).items}
 
     assert turkey_reads() == {_indicator(7)["id"]}
-    changes.suspend_agreement(pak, loaded_db, ref=agreement.id, clock=clock)
+    lifecycle.suspend_agreement(pak, loaded_db, ref=agreement.id, clock=clock)
     assert turkey_reads() == set()
-    outcome = changes.resume_agreement(turk, loaded_db, ref=agreement.id, clock=clock)
+    outcome = lifecycle.resume_agreement(turk, loaded_db, ref=agreement.id, clock=clock)
     assert outcome.agreement.status == "suspended" and _proposed(outcome).awaiting == ["PAK"]
     assert turkey_reads() == set()
     with pytest.raises(NotFound):
         intel_read.show(turk, loaded_db, stix_id=_indicator(7)["id"], clock=clock)
-    changes.accept_proposal(pak, loaded_db, proposal_id=_proposed(outcome).id, clock=clock)
+    decisions.accept_proposal(pak, loaded_db, proposal_id=_proposed(outcome).id, clock=clock)
     assert turkey_reads() == {_indicator(7)["id"]}

@@ -83,7 +83,7 @@ def test_states_spells_and_memberships_match_the_files(loaded_db: Session) -> No
 
 def test_each_source_recorded_and_audited_once(loaded_db: Session) -> None:
     sources = {s.key: s for s in loaded_db.scalars(select(DataSource))}
-    assert set(sources) == {"cow-states", "cow-igo", "atop", "curated-agreements"}
+    assert set(sources) == {"cow-states", "cow-igo", "atop", "curated-agreements", "fuhrmann-nca"}
     assert all(len(s.sha256) == 64 and s.rows > 0 for s in sources.values())
     names = _rows("curated/atop_treaty_names.csv")
     assert sources["atop"].rows == 789 + 2510 + 849 + 849 + len(names)
@@ -109,7 +109,7 @@ def test_second_import_skips_and_forced_import_changes_nothing(loaded_db: Sessio
     assert _dump(loaded_db) == before
     forced = import_all(loaded_db, force=True)
     assert not any(s.skipped for s in forced.sources.values())
-    assert [(s.inserted, s.updated, s.deleted) for s in forced.sources.values()] == [(0, 0, 0)] * 4
+    assert [(s.inserted, s.updated, s.deleted) for s in forced.sources.values()] == [(0, 0, 0)] * 5
     assert not forced.changed
     assert _dump(loaded_db) == before
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from taawun.cooperation.importers import geopko, mme, sipri
+from taawun.cooperation.importers import geopko, mme, sipri, warninglists
 from taawun.core.clock import Clock, SystemClock
 from taawun.registry.importers.report import ImportReport
 from taawun.registry.importers.run import OnProgress, default_data_dir, import_sources
 
-PLANNERS = (mme.plan, geopko.plan, sipri.plan)
+PLANNERS = (mme.plan, geopko.plan, sipri.plan, warninglists.plan)
 
 
 def import_all(

@@ -7,7 +7,7 @@ written (see ``_sync``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,9 +29,14 @@ from taawun.registry.models import (
 Progress = Callable[[int], None]
 
 
+PARTY_OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul", "obligations_vary")
+"""The member-level obligation columns of ``AgreementParty`` (None: not coded per member)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PartyRecord:
-    """A state's spell in an agreement; the state by COW code or, failing that, ISO3."""
+    """A state's spell in an agreement; the state by COW code or, failing that, ISO3;
+    ``obligations`` by ``PARTY_OBLIGATIONS`` name where the source codes them per member."""
 
     cow_code: int | None
     iso3: str | None
@@ -39,6 +44,7 @@ class PartyRecord:
     entered: date | None
     exited: date | None
     source_row: int
+    obligations: Mapping[str, bool] | None = None
 
 
 @dataclass(slots=True)
@@ -131,6 +137,7 @@ def write_agreements(
             "entered": p.entered,
             "exited": p.exited,
             "source_row": p.source_row,
+            **{c: (p.obligations or {}).get(c) for c in PARTY_OBLIGATIONS},
         }
         for r in records
         for p in r.parties

@@ -14,7 +14,10 @@
   ``milinst``, ``formal``, and the provisions that differ from the alliance row).
 - ``atop/atop5_1m.csv`` (one row per member per phase): ``member`` (COW
   code) → the party's state; ``yrent/moent/dayent`` → ``entered``;
-  ``yrexit/moexit/dayexit`` → ``exited`` (0 means still a member).
+  ``yrexit/moexit/dayexit`` → ``exited`` (0 means still a member); the member's own
+  obligations ``defense``, ``offense``, ``neutral``, ``nonagg``, ``consul`` and ``obvary``
+  (codebook 2.33, member-level (M) variables: asymmetric alliances differ by member) →
+  the party's ``defense`` ... ``consul`` and ``obligations_vary``.
 - ``curated/atop_treaty_names.csv``: the treaty's name → ``title``, its source →
   ``terms["title_source"]``; other titles are derived (``atop_titles``).
 """
@@ -58,7 +61,26 @@ _NOT_PROVISIONS = frozenset(("atopid", "atopidphase", "cowid", "cow4id", *_DATES
     "rev5",
     "version",
 }
-_MEMBER_COLUMNS = ["atopid", "member", "phase", "yrent", "moent", "dayent", "yrexit", "version"]
+_MEMBER_OBLIGATIONS = {
+    # ATOP member-level variable → AgreementParty column
+    "defense": "defense",
+    "offense": "offense",
+    "neutral": "neutral",
+    "nonagg": "nonagg",
+    "consul": "consul",
+    "obvary": "obligations_vary",
+}
+_MEMBER_COLUMNS = [
+    "atopid",
+    "member",
+    "phase",
+    "yrent",
+    "moent",
+    "dayent",
+    "yrexit",
+    "version",
+    *_MEMBER_OBLIGATIONS,
+]
 _OBLIGATIONS = {
     # ATOP variable → (domain, the ATOP variables that condition it)
     "defense": ("mutual_defense", "defcon"),
@@ -179,18 +201,7 @@ def parse(data_dir: Path, states: StatesPlan, igo: IgoPlan) -> AtopPlan:
             }
         )
 
-    member_codes: dict[int, set[int]] = {}
-    for row in members.rows:
-        record = _known(records, row)
-        if row.text("version") != "5.1":
-            raise row.error(f"column 'version': expected 5.1, found {row.text('version')!r}")
-        code = row.int("member")
-        states.require(code, row, "member")
-        entered, _ = row.ymd("yrent", "moent", "dayent")
-        exited = None if row.int("yrexit") == 0 else row.ymd("yrexit", "moexit", "dayexit")[0]
-        record.parties.append(PartyRecord(code, None, row.int("phase"), entered, exited, row.line))
-        member_codes.setdefault(int(record.source_id), set()).add(code)
-
+    member_codes = _parties(members, records, states)
     orgs = [
         OrgCandidate(key, o["name"], o["founded_year"], frozenset(codes))
         for key, codes in igo.full_members_ever().items()
@@ -216,6 +227,27 @@ def parse(data_dir: Path, states: StatesPlan, igo: IgoPlan) -> AtopPlan:
     return AtopPlan([alliances, members, phases, inst, names_table], list(records.values()), links)
 
 
+def _parties(
+    members: Table, records: dict[int, AgreementRecord], states: StatesPlan
+) -> dict[int, set[int]]:
+    """Each member row → a party spell of its alliance, with the member's own obligations;
+    returns the members' COW codes by atopid."""
+    member_codes: dict[int, set[int]] = {}
+    for row in members.rows:
+        record = _known(records, row)
+        if row.text("version") != "5.1":
+            raise row.error(f"column 'version': expected 5.1, found {row.text('version')!r}")
+        code = row.int("member")
+        states.require(code, row, "member")
+        entered, _ = row.ymd("yrent", "moent", "dayent")
+        exited = None if row.int("yrexit") == 0 else row.ymd("yrexit", "moexit", "dayexit")[0]
+        owes = {column: _flag(row, var) for var, column in _MEMBER_OBLIGATIONS.items()}
+        party = PartyRecord(code, None, row.int("phase"), entered, exited, row.line, owes)
+        record.parties.append(party)
+        member_codes.setdefault(int(record.source_id), set()).add(code)
+    return member_codes
+
+
 def _name_treaties(records: dict[int, AgreementRecord], names: dict[int, TreatyName]) -> None:
     """Curated names replace derived titles; each must name an alliance that begins on the
     day it says (``atop_titles``), and its source goes into ``terms["title_source"]``."""
@@ -230,6 +262,14 @@ def _name_treaties(records: dict[int, AgreementRecord], names: dict[int, TreatyN
             )
         record.values["title"] = name.title
         record.values["terms"]["title_source"] = f"{src.CURATED_SOURCE}: {name.source}"
+
+
+def _flag(row: Row, column: str) -> bool:
+    """A member-level dummy (codebook 2.33): 0 or 1; every member row codes all six."""
+    value = row.int(column)
+    if value not in (0, 1):
+        raise row.error(f"column {column!r}: expected 0 or 1, found {value}")
+    return value == 1
 
 
 def _phase_id(row: Row) -> str:

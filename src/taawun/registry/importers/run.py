@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from taawun.access.audit import record
 from taawun.core.clock import Clock, SystemClock
 from taawun.core.principal import Principal
-from taawun.registry.importers import atop, cow_igo, cow_states, curated
+from taawun.registry.importers import atop, cow_igo, cow_states, curated, nca
 from taawun.registry.importers import sources as src
 from taawun.registry.importers._agreements import Progress, write_agreements
 from taawun.registry.importers._csv import Table, combined_sha256
@@ -73,6 +73,7 @@ def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[Source], list[str]]
     igo = cow_igo.parse(data_dir, states)
     alliances = atop.parse(data_dir, states, igo)
     additions = curated.parse(data_dir, states)
+    nuclear = nca.parse(data_dir, states)
 
     added = ",".join(str(c) for c in sorted(states.added))
     latest = max((r.values["signed"] for r in additions.records), default=None)
@@ -120,8 +121,18 @@ def plan_sources(data_dir: Path, clock: Clock) -> tuple[list[Source], list[str]]
                 progress=p,
             ),
         ),
+        Source(
+            src.NCA,
+            src.NCA_CITATION,
+            src.NCA_THROUGH,
+            nuclear.rows,
+            _sha([*nuclear.tables, *states.tables]),
+            lambda s, r, p: write_agreements(
+                s, source=src.NCA_SOURCE, records=nuclear.records, report=r, now=now, progress=p
+            ),
+        ),
     ]
-    notes = [*states.notes]
+    notes = [*states.notes, *nuclear.notes]
     notes.extend(f"ATOP {a} linked to {o} (Jaccard {j})" for a, o, j in alliances.links)
     return sources, notes
 

@@ -12,7 +12,8 @@ COW_STATES: Final = "cow-states"
 COW_IGO: Final = "cow-igo"
 ATOP: Final = "atop"
 CURATED_AGREEMENTS: Final = "curated-agreements"
-ORDER: Final = (COW_STATES, COW_IGO, ATOP, CURATED_AGREEMENTS)
+NCA: Final = "fuhrmann-nca"
+ORDER: Final = (COW_STATES, COW_IGO, ATOP, CURATED_AGREEMENTS, NCA)
 
 STATES_FILE: Final = "cow/states2016.csv"
 COUNTRY_CODES_FILE: Final = "cow/COW-country-codes.csv"
@@ -28,6 +29,7 @@ ATOP_PHASES_FILE: Final = "atop/atop5_1aph.csv"
 ATOP_INST_FILE: Final = "atop/atopinst5_1.csv"
 ATOP_NAMES_FILE: Final = "curated/atop_treaty_names.csv"
 CURATED_AGREEMENTS_FILE: Final = "curated/agreements_since_2019.csv"
+NCA_FILE: Final = "extra/nca_nuclear_cooperation_agreements_fuhrmann.csv"
 
 COW_STATES_CITATION: Final = (
     'Correlates of War Project. 2017. "State System Membership List, v2016." '
@@ -49,13 +51,20 @@ CURATED_CITATION: Final = (
     "taawun curated additions from the public record (curated/README.md); "
     "each row names its own source."
 )
+NCA_CITATION: Final = (
+    "Fuhrmann, Matthew. 2012. Atomic Assistance: How Atoms for Peace Programs Cause Nuclear "
+    "Insecurity. Ithaca, NY: Cornell University Press. Nuclear Cooperation Agreement dataset "
+    "v2.0, codebook of 3 January 2012; http://www.matthewfuhrmann.com/datasets.html"
+)
 
 COW_STATES_SOURCE: Final = "COW State System Membership v2016"
 COW_CODES_SOURCE: Final = "COW country codes"
 COW_IGO_SOURCE: Final = "COW IGO v3"
 ATOP_SOURCE: Final = "ATOP 5.1"
 CURATED_SOURCE: Final = "curated"
+NCA_SOURCE: Final = "Fuhrmann NCA"
 
 COW_STATES_THROUGH: Final = date(2016, 12, 31)
 COW_IGO_THROUGH_YEAR: Final = 2014
 ATOP_THROUGH: Final = date(2018, 12, 31)
+NCA_THROUGH: Final = date(2003, 12, 31)

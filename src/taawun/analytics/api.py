@@ -1,0 +1,51 @@
+"""The analytics REST router: the same tables as ``taawun export``, one service call each."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
+from taawun.analytics import export, service
+from taawun.analytics.schemas import ExportFormat
+from taawun.core.error_body import COMMON, error_responses
+
+router = APIRouter(
+    prefix="/api/v1/analytics", tags=["analytics"], responses=error_responses(*COMMON)
+)
+
+_TABLE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the table, in the format asked for",
+        "content": {media: {} for media in export.MEDIA_TYPES.values()},
+    }
+}
+
+
+@router.get("/dyad-years", response_class=Response, responses=_TABLE)
+def dyad_years(
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    first: Annotated[
+        int | None, Query(alias="from", ge=1815, le=2200, description="first year (1815)")
+    ] = None,
+    last: Annotated[
+        int | None,
+        Query(alias="to", ge=1815, le=2200, description="last year (this year, at most)"),
+    ] = None,
+    directed: Annotated[bool, Query(description="what ccode1 owes ccode2")] = False,
+    fmt: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.CSV,
+) -> Response:
+    """Dyad-years as ATOP 5.1 codes them, from the agreements the caller may see: ATOP's
+    columns, then the node's cooperation domains and the agreements shared."""
+    table = service.dyad_years(
+        principal, session, first=first, last=last, directed=directed, clock=clock
+    )
+    name = f"dyad-years-{table.first}-{table.last}.{fmt.value}"
+    return Response(
+        export.render(table, fmt),
+        media_type=export.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,248 @@
+"""The correlation index kept in step with intel: the listener of ``intel/hooks.py``.
+
+Importing this module registers it (``register``); the composition roots (``web/app.py``,
+the CLI commands that write intel) import it, so every ingest, new version, revocation and
+deletion updates the index in the writer's own transaction (a rolled-back ingest leaves no
+occurrence behind).
+
+Only an object's *current* version is indexed. A new version replaces the occurrences of
+the one before it; a revoked version has none, so a revoked object's values leave the index;
+a deleted object's occurrences go with it.
+
+Per batch (one ``store``), whatever its size (``_store.py``): one SELECT of the values
+known, one INSERT of the new ones (each classified once, at its first sight, by the
+warninglists: ``warninglists.classify``), for values already known one SELECT probing
+whether each agency and state held them already, one INSERT of the occurrences, and
+UPDATEs of the counts that changed. Nothing reads all of a value's occurrences, which grow
+without bound for a common value: only probes of their key. On PostgreSQL the index's
+statistics are refreshed as it grows (``_statistics.py``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import orjson
+from sqlalchemy.orm import Session, sessionmaker
+
+from taawun.cooperation.threats import _statistics, _store, extract, repository, warninglists
+from taawun.cooperation.threats.normalize import Value
+from taawun.cooperation.threats.schemas import IndexStatus
+from taawun.core.errors import PermissionDenied
+from taawun.core.principal import Principal
+from taawun.intel import hooks
+from taawun.intel import service as intel
+
+# STIX types that may give the index a value; the rest are not even parsed.
+INDEXED_TYPES = frozenset(
+    {
+        "indicator",
+        "ipv4-addr",
+        "ipv6-addr",
+        "domain-name",
+        "url",
+        "email-addr",
+        "file",
+        "artifact",
+        "mutex",
+        "windows-registry-key",
+        "autonomous-system",
+        *extract.NAMED_TYPES,
+    }
+)
+NOTE_SEPARATOR = "; "
+
+
+def on_stored(session: Session, event: hooks.Stored) -> None:
+    """Index the current versions just stored; drop the occurrences of those they replace."""
+    if event.superseded:
+        remove(session, event.superseded)
+    found: list[tuple[hooks.StoredVersion, list[Value]]] = []
+    for version in event.versions:
+        if not version.current or version.revoked or version.type not in INDEXED_TYPES:
+            continue
+        obj = version.object if version.object is not None else orjson.loads(version.body)
+        values = extract.values_of(obj)
+        if values:
+            found.append((version, values))
+    if found:
+        add(session, found)
+
+
+def on_deleting(session: Session, seqs: Sequence[int]) -> None:
+    remove(session, seqs)
+
+
+def register() -> None:
+    hooks.listen(stored=on_stored, deleting=on_deleting)
+
+
+def _classify(
+    session: Session, values: Sequence[Value]
+) -> dict[Value, tuple[bool, str | None, str | None]]:
+    """(common, reason, note) of new values, from the node's warninglists and exclusions
+    (the note as ``warninglists.CommonFlag.note`` writes it, so re-flagging finds it same)."""
+    out: dict[Value, tuple[bool, str | None, str | None]] = {}
+    for value, flag in warninglists.classify(session, values).items():
+        note = NOTE_SEPARATOR.join(n for n in flag.notes if n)[:400] or None
+        reason = flag.reason[:400] if flag.common and flag.reason else None
+        out[value] = (bool(flag.common), reason, note)
+    return out
+
+
+def add(session: Session, found: Sequence[tuple[hooks.StoredVersion, Sequence[Value]]]) -> None:
+    """Index the values ``found`` in new current versions."""
+    tally: dict[tuple[Value, int, int], int] = defaultdict(int)  # (value, state, agency) -> n
+    for version, values in found:
+        state, agency = version.owner_state_id, version.owner_agency_id
+        for value in values:
+            tally[(value, state, agency)] += 1
+    distinct = list(dict.fromkeys(value for value, _, _ in tally))
+    known = _store.value_ids(session, distinct)
+    ids = {value: vid for value, (vid, _, _) in known.items()}
+    multi: set[int] = set()  # values held by two or more states once this batch is in
+    if len(known) < len(distinct):
+        multi.update(_insert_new(session, [v for v in distinct if v not in known], tally, ids))
+    if known:
+        multi.update(_count_known(session, known, tally))
+    rows = [
+        (
+            vid := ids[value],
+            version.owner_state_id,
+            version.owner_agency_id,
+            version.seq,
+            version.added_us,
+            vid in multi,
+        )
+        for version, values in found
+        for value in values
+    ]
+    _store.insert_occurrences(session, rows)
+    _statistics.note_inserted(session, len(rows))
+
+
+def _insert_new(
+    session: Session,
+    new: Sequence[Value],
+    tally: dict[tuple[Value, int, int], int],
+    ids: dict[Value, int],
+) -> set[int]:
+    """Insert values seen for the first time, classified, with their counts (all that hold
+    them are in this batch), adding their ids to ``ids``; returns those two or more states
+    hold."""
+    agencies: dict[Value, set[int]] = defaultdict(set)
+    states: dict[Value, set[int]] = defaultdict(set)
+    for value, state, agency in tally:
+        agencies[value].add(agency)
+        states[value].add(state)
+    flags = _classify(session, new)
+    none: tuple[bool, str | None, str | None] = (False, None, None)
+    rows = [
+        (
+            kind,
+            text,
+            *flags.get((kind, text), none),
+            len(agencies[(kind, text)]),
+            len(states[(kind, text)]),
+        )
+        for kind, text in new
+    ]
+    inserted = _store.insert_values(session, rows)
+    ids.update(inserted)
+    return {inserted[v] for v in new if len(states[v]) >= 2}
+
+
+def _count_known(
+    session: Session,
+    known: dict[Value, tuple[int, int, int]],
+    tally: dict[tuple[Value, int, int], int],
+) -> set[int]:
+    """Add the batch's holders of values the index knew to their counts (before the batch's
+    occurrences are written); returns those values now held by two or more states, and
+    flags the occurrences of the ones that just became so."""
+    triples = sorted({(known[v][0], s, a) for v, s, a in tally if v in known})
+    new_agencies: dict[int, set[int]] = defaultdict(set)
+    new_states: dict[int, set[int]] = defaultdict(set)
+    for vid, state, agency, by_agency, by_state in _store.held(session, triples):
+        if not by_agency:
+            new_agencies[vid].add(agency)
+        if not by_state:
+            new_states[vid].add(state)
+    multi: set[int] = set()
+    crossed: list[int] = []
+    changed: list[tuple[int, int, int]] = []
+    for vid, agencies, states in known.values():
+        after = states + len(new_states[vid])
+        if after >= 2:
+            multi.add(vid)
+            if states < 2:
+                crossed.append(vid)
+        if new_agencies[vid] or new_states[vid]:
+            changed.append((vid, agencies + len(new_agencies[vid]), after))
+    _store.set_multi(session, sorted(crossed), True)
+    _store.update_counts(session, changed)
+    return multi
+
+
+def remove(session: Session, seqs: Sequence[int]) -> None:
+    """Drop the occurrences of the object versions ``seqs``, and what they counted for."""
+    gone = _store.occurrences_of_objects(session, seqs)
+    if not gone:
+        return
+    _store.delete_occurrences(session, seqs)
+    triples = sorted({(v, s, a) for v, s, a, _ in gone})
+    lost_agencies: dict[int, set[int]] = defaultdict(set)
+    lost_states: dict[int, set[int]] = defaultdict(set)
+    for vid, state, agency, by_agency, by_state in _store.held(session, triples):
+        if not by_agency:
+            lost_agencies[vid].add(agency)
+        if not by_state:
+            lost_states[vid].add(state)
+    counts = _store.counts_of(session, sorted({v for v, _, _ in triples}))
+    single: list[int] = []
+    changed: list[tuple[int, int, int]] = []
+    for vid, (agencies, states) in counts.items():
+        after = states - len(lost_states[vid])
+        if states >= 2 > after:
+            single.append(vid)
+        if lost_agencies[vid] or lost_states[vid]:
+            changed.append((vid, agencies - len(lost_agencies[vid]), after))
+    _store.set_multi(session, sorted(single), False)
+    _store.update_counts(session, changed)
+
+
+def reindex(
+    principal: Principal,
+    factory: sessionmaker[Session],
+    *,
+    batch: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+) -> IndexStatus:
+    """Build the index again from every object's newest version (a node upgraded to the
+    index holds objects nobody indexed): the node itself only, emptied in one transaction,
+    then ``batch`` versions per transaction. Run it while the node takes no writes: an
+    ingest between two batches is indexed by the listener, and then again here."""
+    if not principal.system:
+        raise PermissionDenied("only the node operator rebuilds the correlation index")
+    with factory() as session, session.begin():
+        _store.clear(session)
+    done, after = 0, 0
+    while True:
+        with factory() as session, session.begin():
+            versions = intel.current_versions(
+                principal, session, after_seq=after, limit=batch, types=sorted(INDEXED_TYPES)
+            )
+            if not versions:
+                break
+            on_stored(session, hooks.Stored(versions=versions, superseded=()))
+        done += len(versions)
+        after = versions[-1].seq
+        if on_progress is not None:
+            on_progress(done)
+    with factory() as session:
+        values, occurrences = repository.indexed_objects(session)
+    return IndexStatus(values=values, occurrences=occurrences, indexed=done)
+
+
+register()
