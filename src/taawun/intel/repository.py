@@ -9,8 +9,6 @@ that allowed a read (for the audit log); neither returns content to a user.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -38,7 +36,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from taawun.access.restrict import Action, restrict
@@ -47,8 +44,7 @@ from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease, Taxii
 from taawun.intel.policy import IntelPolicy, release_grants
 from taawun.registry import service as registry
 from taawun.storage.bulk import insert_rows
-
-log = logging.getLogger(__name__)
+from taawun.storage.statistics import GrowthStatistics
 
 _ADVISORY_LOCK_KEY = 7_240_712  # serializes date_added allocation across writers
 _CHUNK = 500
@@ -727,55 +723,10 @@ def objects_of_agency(session: Session, agency_id: int) -> tuple[int, int]:
 
 # --- statistics (PostgreSQL) --------------------------------------------------------------
 
-# PostgreSQL plans by its statistics, which autovacuum refreshes at most once a minute and
-# only once a tenth of a table has changed. A store that grew from 200 objects to 6,000 in a
-# minute was still planned as 200: a collection's page walked every release of its
-# agreement and sorted them (7.7 ms a page) where, with fresh statistics, it walks the
-# date_added index (0.15 ms; benchmarks/load.py). So ingest keeps count, and past
-# ``ANALYZE_GROWTH`` of the table (and at least ``ANALYZE_AT_LEAST`` rows) refreshes the
-# intel tables' statistics in a thread of its own, on a connection of its own: off every
-# request, and outside the write gate (ANALYZE takes no lock a reader or writer waits on).
-ANALYZE_GROWTH = 0.1
-ANALYZE_AT_LEAST = 1_000
-_STATISTICS = threading.Lock()
-_grown: dict[object, int] = {}  # rows inserted since the last refresh, by database URL
-_known: dict[object, float] = {}  # the intel_object rows PostgreSQL counted then
-_refreshing: set[object] = set()
-
-
-def note_inserted(session: Session, rows: int) -> threading.Thread | None:
-    """Count ``rows`` new object versions; start a refresh of the statistics when they are
-    due (the thread, for tests to wait on; None when none was started)."""
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql" or rows <= 0:
-        return None
-    engine = bind.engine
-    key = engine.url
-    with _STATISTICS:
-        grown = _grown.get(key, 0) + rows
-        due = grown >= max(ANALYZE_AT_LEAST, ANALYZE_GROWTH * _known.get(key, 0.0))
-        if not due or key in _refreshing:
-            _grown[key] = grown
-            return None
-        _grown[key] = 0
-        _refreshing.add(key)
-    thread = threading.Thread(target=_refresh, args=(engine,), name="intel-analyze", daemon=True)
-    thread.start()
-    return thread
-
-
-def _refresh(engine: Engine) -> None:
-    key = engine.url
-    try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE intel_object, intel_release, intel_recipient"))
-            known = connection.execute(
-                text("SELECT reltuples FROM pg_class WHERE relname = 'intel_object'")
-            ).scalar()
-        with _STATISTICS:
-            _known[key] = float(known or 0.0)
-    except Exception:  # statistics are an optimisation: a failure is logged, never raised
-        log.exception("refreshing the intel tables' statistics failed")
-    finally:
-        with _STATISTICS:
-            _refreshing.discard(key)
+# A store that grew from 200 objects to 6,000 in a minute was still planned as 200 (see
+# ``storage/statistics.py``): ingest counts what it inserts, and the intel tables'
+# statistics are refreshed past a tenth of growth.
+STATISTICS = GrowthStatistics(
+    tables=("intel_object", "intel_release", "intel_recipient"), counted="intel_object"
+)
+note_inserted = STATISTICS.note_inserted
