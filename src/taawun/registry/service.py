@@ -70,9 +70,12 @@ def _state_ref(state: State) -> StateRef:
     return StateRef.model_validate(state)
 
 
-def get_state(principal: Principal, session: Session, *, name: str) -> StateRead:
-    """Resolve ``name`` (ISO3, ISO2, COW code or abbreviation, common name) to a state."""
-    state = resolve_state(session, name)
+def get_state(
+    principal: Principal, session: Session, *, name: str, field: str = "state"
+) -> StateRead:
+    """Resolve ``name`` (ISO3, ISO2, COW code or abbreviation, common name) to a state; an
+    unknown or ambiguous name is refused naming ``field`` (the input it came from)."""
+    state = resolve_state(session, name, field=field)
     full = repository.state_with_spells(session, state.id)
     return StateRead.model_validate(full)
 

@@ -51,7 +51,6 @@ from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.principal import Principal, Role
 from taawun.registry import service as registry
-from taawun.registry.resolver import resolve_state
 
 TARGET = "exercise"
 
@@ -73,7 +72,9 @@ def _participants(
     out: list[_Participant] = []
     for p in given:
         if p.state is not None:
-            state = resolve_state(session, p.state, field="participants")
+            state = registry.get_state(
+                Principal.public(), session, name=p.state, field="participants"
+            )
             out.append(_Participant(state.name, p.role, state.id, None))
         else:
             org = registry.resolve_organization(session, p.organization or "")

@@ -31,7 +31,6 @@ from taawun.core.errors import Ambiguous, InvalidInput, NotFound, PermissionDeni
 from taawun.core.integers import INT32_MAX, bounded_int, is_ascii_digits
 from taawun.core.principal import Principal
 from taawun.registry import service as registry
-from taawun.registry.resolver import resolve_state
 
 MAX_LIMIT = 1000
 SOURCES = ("live", "imported")
@@ -176,7 +175,10 @@ def _filters(
     if first is not None and last is not None and last < first:
         raise InvalidInput("year_to: before year_from", field="year_to", value=last)
     return Filters(
-        state_ids=[resolve_state(session, name, field=field).id for field, name in states],
+        state_ids=[
+            registry.get_state(Principal.public(), session, name=name, field=field).id
+            for field, name in states
+        ],
         year_from=first,
         year_to=last,
         domains=list(domains),
@@ -313,7 +315,7 @@ def exercise_partners(
 ) -> ExercisePartners:
     """The states ``state`` exercised with (in exercises the principal may see), most
     exercises first: a partnership desk's first question about a state."""
-    me = resolve_state(session, state)
+    me = registry.get_state(Principal.public(), session, name=state)
     f = _filters(
         session,
         states=[],

@@ -36,7 +36,7 @@ from taawun.cooperation.operations.schemas import (
     ThreatRef,
 )
 from taawun.core.clock import Clock, SystemClock
-from taawun.core.errors import InvalidInput, NotFound, TaawunError
+from taawun.core.errors import InvalidInput, NotFound
 from taawun.core.integers import INT32_MAX, bounded_int, is_ascii_digits
 from taawun.core.principal import Principal
 from taawun.intel import service as intel
@@ -62,13 +62,7 @@ def today(clock: Clock | None) -> date:
 def resolve_state(session: Session, name: str, *, field: str) -> StateRead:
     """A state by any of its names or codes (the registry's resolver), the error naming
     ``field``."""
-    try:
-        return registry.get_state(Principal.public(), session, name=name)
-    except TaawunError as exc:
-        message = exc.message.split(": ", 1)[-1]
-        raise type(exc)(
-            f"{field}: {message}", field=field, value=name, candidates=exc.candidates
-        ) from None
+    return registry.get_state(Principal.public(), session, name=name, field=field)
 
 
 def find(

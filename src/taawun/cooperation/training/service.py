@@ -199,14 +199,8 @@ def list_programmes(
 
 def state_id(principal: Principal, session: Session, name: str, *, field: str) -> int:
     """The id of the state ``name`` names (ISO3, ISO2, COW code, name); an unknown or
-    ambiguous name is refused naming ``field`` (the registry's resolver says ``state``)."""
-    try:
-        return registry.get_state(principal, session, name=name).id
-    except (NotFound, InvalidInput) as exc:
-        message = exc.message.removeprefix("state: ")
-        raise type(exc)(
-            f"{field}: {message}", field=field, value=name, candidates=exc.candidates
-        ) from None
+    ambiguous name is refused naming ``field``."""
+    return registry.get_state(principal, session, name=name, field=field).id
 
 
 def check_window(start: date | None, end: date | None) -> None:

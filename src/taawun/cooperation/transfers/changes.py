@@ -33,7 +33,7 @@ from taawun.cooperation.transfers.schemas import DeliveryCreate, TransferCreate,
 from taawun.cooperation.transfers.service import find_transfer, get_transfer
 from taawun.cooperation.transfers.vocabulary import COVERING_DOMAINS
 from taawun.core.clock import Clock, SystemClock
-from taawun.core.errors import Ambiguous, Conflict, InvalidInput, NotFound, PermissionDenied
+from taawun.core.errors import Conflict, InvalidInput, PermissionDenied
 from taawun.core.ids import IdFactory, RandomIds
 from taawun.core.principal import Principal, Role
 from taawun.registry import service as registry
@@ -85,11 +85,7 @@ def _acts_for(principal: Principal, state_id: int, what: str) -> int:
 
 def _state(principal: Principal, session: Session, name: str, field: str) -> StateRead:
     """The state ``name`` names; an unknown or ambiguous name is refused naming ``field``."""
-    try:
-        return registry.get_state(principal, session, name=name)
-    except (NotFound, Ambiguous) as exc:
-        message = f"{field}: {exc.message.split(': ', 1)[-1]}"
-        raise type(exc)(message, field=field, value=name, candidates=exc.candidates) from None
+    return registry.get_state(principal, session, name=name, field=field)
 
 
 def _item(session: Session, designation: str) -> TransferItem | None:
