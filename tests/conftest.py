@@ -96,6 +96,21 @@ def loaded_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def record_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The registry and the cooperation record (MME exercises, Geo-PKO deployments, SIPRI
+    transfers, the warninglists), as ``taawun import`` loads them: for analytics."""
+    from taawun.cooperation.importers.run import import_all as import_record
+    from taawun.registry.importers.run import import_all
+
+    engine = new_database(backend, "record", tmp_path_factory.mktemp(f"{backend}-record"))
+    with Session(engine) as session:
+        import_all(session)
+        import_record(session)
+    yield engine
+    engine.dispose()
+
+
 def _rolled_back(engine: Engine) -> Iterator[Session]:
     connection = engine.connect()
     outer = connection.begin()
@@ -118,6 +133,13 @@ def db(empty_engine: Engine) -> Iterator[Session]:
 def loaded_db(loaded_engine: Engine) -> Iterator[Session]:
     """A session on a database holding the real datasets; rolled back after the test."""
     yield from _rolled_back(loaded_engine)
+
+
+@pytest.fixture
+def record_db(record_engine: Engine) -> Iterator[Session]:
+    """A session on a database holding the registry and the cooperation record; rolled
+    back after the test."""
+    yield from _rolled_back(record_engine)
 
 
 @pytest.fixture

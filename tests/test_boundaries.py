@@ -121,8 +121,19 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         "bulk loads of the historical record use Core statements",
     ),
     "analytics/repository.py": (
-        frozenset({"Agreement", "AgreementDomain", "AgreementParty", "State"}),
-        "reads the registry's spells for dyad-years, through the registry's policy",
+        frozenset(
+            {
+                "Agreement",
+                "AgreementDomain",
+                "AgreementParty",
+                "State",
+                "StateSpell",
+                "Membership",
+                "Organization",
+            }
+        ),
+        "reads the registry's spells for dyad-years, through the registry's policy, and its"
+        " public facts (system membership, organisations' members, names)",
     ),
 }
 # A policy module only builds criteria; running a statement there would skip restrict().

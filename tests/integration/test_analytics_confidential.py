@@ -3,8 +3,6 @@ for users of its parties (and the node), and the public view is the imported rec
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
 from sqlalchemy.orm import Session
@@ -12,26 +10,12 @@ from sqlalchemy.orm import Session
 from taawun.analytics import service
 from taawun.analytics.schemas import COLUMNS, DyadYears
 from taawun.core.clock import FixedClock
-from taawun.core.ids import AgencyId, StateId, UserId
-from taawun.core.principal import Clearance, Principal, Role
-from taawun.registry import changes
-from taawun.registry.resolver import resolve_state
-from taawun.registry.schemas import AgreementCreate
+from taawun.core.principal import Principal
+
+from .analytics_helpers import record_secret_pact, user_of
 
 TUR, PAK, SAU = 640, 770, 670
 FIRST, LAST = 2022, 2026
-
-
-def user_of(session: Session, state: str) -> Principal:
-    found = resolve_state(session, state)
-    return Principal(
-        user_id=UserId(1000 + found.id),
-        username=f"analyst-{state.lower()}",
-        agency_id=AgencyId(2000 + found.id),
-        state_id=StateId(found.id),
-        role=Role.ANALYST,
-        clearance=Clearance.SECRET,
-    )
 
 
 def table(session: Session, viewer: Principal, clock: FixedClock) -> DyadYears:
@@ -59,18 +43,7 @@ def imported(loaded_db: Session, clock: FixedClock) -> DyadYears:
 @pytest.fixture
 def secret(loaded_db: Session, imported: DyadYears) -> str:
     """A confidential Turkey–Pakistan defence and intelligence pact, in force from 2024."""
-    created = changes.record_agreement(
-        Principal.system_principal(),
-        loaded_db,
-        data=AgreementCreate(
-            title="Turkey–Pakistan defence and intelligence pact (test)",
-            parties=["TUR", "PAK"],
-            domains=["mutual_defense", "intelligence_sharing"],
-            in_force=date(2024, 1, 1),
-            confidential=True,
-        ),
-    )
-    return f"{created.source} {created.source_id}"
+    return record_secret_pact(loaded_db)
 
 
 def test_the_public_view_is_the_imported_record(

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from unittest import mock
 
 import orjson
 import pyarrow.parquet as pq
@@ -16,8 +12,9 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from taawun.cli.main import app, cli
+from taawun.cli.main import cli
 
+from .analytics_helpers import cli_env, refused
 from .conftest import Node
 
 HEADER = (
@@ -31,33 +28,13 @@ BAGHDAD_PACT = "ATOP 5.1 3275"
 @pytest.fixture(scope="module")
 def env(loaded_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The CLI pointed at the session's loaded database (the export only reads)."""
-    return {
-        "TAAWUN_HOME": str(tmp_path_factory.mktemp("export-home")),
-        "TAAWUN_DATABASE_URL": loaded_engine.url.render_as_string(hide_password=False),
-    }
+    return cli_env(loaded_engine, tmp_path_factory.mktemp("export-home"))
 
 
 def run(env: dict[str, str], *args: str, code: int = 0) -> tuple[bytes, str]:
     result = CliRunner().invoke(cli, ["export", "dyad-years", *args], env=env)
     assert result.exit_code == code, result.stderr + repr(result.exception)
     return result.stdout_bytes, result.stderr
-
-
-def refused(env: dict[str, str], *args: str) -> tuple[int, str]:
-    """Run the console entry point (its mapping of errors to exit codes included)."""
-    err = io.StringIO()
-    argv = ["taawun", "export", "dyad-years", *args]
-    with (
-        mock.patch.dict(os.environ, env),
-        mock.patch.object(sys, "argv", argv),
-        redirect_stdout(io.StringIO()),
-        redirect_stderr(err),
-    ):
-        try:
-            app()
-        except SystemExit as exc:
-            return (exc.code if isinstance(exc.code, int) else 1), " ".join(err.getvalue().split())
-    return 0, err.getvalue()
 
 
 def test_csv_to_stdout_has_atops_columns(env: dict[str, str]) -> None:
@@ -84,13 +61,13 @@ def test_parquet_and_json_to_files(env: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_bad_years_are_refused_naming_the_option(env: dict[str, str]) -> None:
-    assert refused(env, "--from", "2020", "--to", "2019") == (
+    assert refused(env, "export", "dyad-years", "--from", "2020", "--to", "2019") == (
         2,
         "error: from: 2020 is after to (2019)",
     )
-    code, err = refused(env, "--to", "2150")
+    code, err = refused(env, "export", "dyad-years", "--to", "2150")
     assert code == 2 and "to: year 2150 is out of range (1815-" in err
-    code, err = refused(env, "--format", "xml")
+    code, err = refused(env, "export", "dyad-years", "--format", "xml")
     assert code == 2 and "xml" in err
 
 

@@ -3,7 +3,9 @@ and as a liaison, with data valid and invalid for the schema. No answer may be a
 error, and every status answered must be one the operation documents.
 
 Bounded and reproducible: few examples per operation, derandomized (the same cases on
-every run), no deadline. The node is this module's own (``node`` is module-scoped), so
+every run), no deadline. Analytics operations compute over two centuries of the record (a
+second or more a call): they get fewer examples, as one user; every other operation gets
+``MAX_EXAMPLES`` as each of ``USERS``. The node is this module's own (``node`` is module-scoped), so
 what the cases write stays here; only the callers' own tokens are kept from being revoked.
 
 The operations are collected from an application built the way the node's is (the
@@ -30,8 +32,12 @@ from .conftest import Node
 
 USERS = ("tr.admin", "tr.liaison")
 MAX_EXAMPLES = 8
+ANALYTICS_EXAMPLES = 3
 SPEC = create_app(engine=create_engine("sqlite://")).openapi()
-schema = schemathesis.openapi.from_dict(SPEC).include(path_regex=r"^/(api/v1/|health$)")
+ANALYTICS = r"^/api/v1/analytics/"
+everything = schemathesis.openapi.from_dict(SPEC).include(path_regex=r"^/(api/v1/|health$)")
+schema = everything.exclude(path_regex=ANALYTICS)
+analytics = schemathesis.openapi.from_dict(SPEC).include(path_regex=ANALYTICS)
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +66,16 @@ def test_no_server_error_and_every_status_documented(
     for user in USERS:
         response = case.call(app=node.client.app, headers=node.auth(user))
         case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+
+
+@analytics.parametrize()
+@settings(
+    max_examples=ANALYTICS_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_analytics_no_server_error_and_every_status_documented(case: Any, node: Node) -> None:
+    response = case.call(app=node.client.app, headers=node.auth(USERS[1]))
+    case.validate_response(response, checks=[not_a_server_error, status_code_conformance])

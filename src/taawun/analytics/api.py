@@ -49,3 +49,13 @@ def dyad_years(
         media_type=export.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _include() -> None:
+    from taawun.analytics import _api_network, _api_pictures, _api_questions, _api_similarity
+
+    for part in (_api_network, _api_similarity, _api_questions, _api_pictures):
+        router.include_router(part.router)
+
+
+_include()

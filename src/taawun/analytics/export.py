@@ -19,6 +19,7 @@ from taawun.analytics.schemas import (
     OBLIGATIONS,
     DyadYears,
     ExportFormat,
+    Table,
 )
 
 MEDIA_TYPES: Final = {
@@ -90,4 +91,43 @@ def render(table: DyadYears, fmt: ExportFormat) -> bytes:
     """``write`` into memory (an HTTP answer)."""
     buffer = io.BytesIO()
     write(table, fmt, buffer)
+    return buffer.getvalue()
+
+
+def table_to_arrow(table: Table) -> object:
+    """``table`` as a ``pyarrow.Table``: numpy columns without a Python object per value."""
+    import pyarrow as pa
+
+    return pa.Table.from_arrays(
+        [pa.array(column) for column in table.columns.values()], names=list(table.columns)
+    )
+
+
+def write_table(table: Table, fmt: ExportFormat, sink: IO[bytes]) -> None:
+    """Write ``table`` to the binary stream ``sink`` in ``fmt`` (floats as they are: CSV and
+    JSON keep every digit; Parquet keeps the types)."""
+    import pyarrow as pa
+
+    arrow = table_to_arrow(table)
+    assert isinstance(arrow, pa.Table)
+    if fmt is ExportFormat.PARQUET:
+        import pyarrow.parquet as pq
+
+        pq.write_table(arrow, sink, compression="zstd")
+    elif fmt is ExportFormat.CSV:
+        import pyarrow.csv as pcsv
+
+        sink.write((",".join(arrow.column_names) + "\n").encode())
+        options = pcsv.WriteOptions(include_header=False, quoting_style="needed")
+        pcsv.write_csv(arrow, sink, write_options=options)
+    else:
+        import orjson
+
+        sink.write(orjson.dumps(table.rows(), option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+
+
+def render_table(table: Table, fmt: ExportFormat) -> bytes:
+    """``write_table`` into memory (an HTTP answer)."""
+    buffer = io.BytesIO()
+    write_table(table, fmt, buffer)
     return buffer.getvalue()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,30 @@ class ExportFormat(enum.StrEnum):
     CSV = "csv"
     JSON = "json"
     PARQUET = "parquet"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table of analytics (measures, S-scores, a profile's years ...) as named columns,
+    in order: numpy arrays of integers, floats or booleans, or lists of strings (or of
+    None). Every column has the same length. ``export.write_table`` writes it as CSV,
+    JSON or Parquet; ``title`` and ``source`` are what a report says of it."""
+
+    name: str
+    columns: dict[str, npt.NDArray[Any] | list[Any]]
+    title: str = ""
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()), []))
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per row, with Python values (for small tables: reports, tests)."""
+        names = list(self.columns)
+        values = [
+            c.tolist() if isinstance(c, np.ndarray) else list(c) for c in self.columns.values()
+        ]
+        return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 IntArray = npt.NDArray[np.int64]

@@ -12,27 +12,18 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from taawun.analytics import repository
+from taawun.analytics import _inputs, repository
 from taawun.analytics._dyads import derive
-from taawun.analytics.schemas import FIRST_YEAR, DyadYears
-from taawun.core.clock import Clock, SystemClock
-from taawun.core.errors import InvalidInput
+from taawun.analytics.schemas import DyadYears
+from taawun.core.clock import Clock
 from taawun.core.principal import Principal
 from taawun.registry.periods import Period
 
 OnProgress = Callable[[str, int, int], None]
 
 
-def _year(value: int, field: str, this_year: int) -> int:
-    """A year of the record: from ATOP's first (1815; nothing earlier is held) to this one
-    (an agreement in force today is not a fact about 2100)."""
-    if not FIRST_YEAR <= value <= this_year:
-        raise InvalidInput(
-            f"{field}: year {value} is out of range ({FIRST_YEAR}-{this_year})",
-            field=field,
-            value=value,
-        )
-    return value
+_year = _inputs.in_record
+"""The rule for a year of the record (1815 to this year), kept here under its first name."""
 
 
 def dyad_years(
@@ -48,11 +39,7 @@ def dyad_years(
     """Every dyad-year from ``first`` (default 1815, ATOP's first year) to ``last`` (default
     and at most this year) joined by an agreement ``principal`` may see, coded as ATOP 5.1
     codes them (``_dyads``): directed (what ccode1 owes ccode2) or not."""
-    this_year = (clock or SystemClock()).now().year
-    last = this_year if last is None else _year(last, "to", this_year)
-    first = FIRST_YEAR if first is None else _year(first, "from", this_year)
-    if first > last:
-        raise InvalidInput(f"from: {first} is after to ({last})", field="from", value=first)
+    first, last = _inputs.window(first, last, clock)
 
     def progress(done: int) -> None:
         if on_progress:

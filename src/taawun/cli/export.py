@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 
@@ -27,6 +27,36 @@ class TableFormat(enum.StrEnum):
     CSV = "csv"
     JSON = "json"
     PARQUET = "parquet"
+
+
+BINARY: Final = frozenset({"parquet", "png"})
+"""The formats never written to a terminal (``refuse_binary_to_terminal``)."""
+
+
+def refuse_binary_to_terminal(fmt: str, output: Path | None) -> None:
+    """A binary format (Parquet, PNG) is not written to a terminal: refused in one line,
+    naming ``--output``, when it would go to a standard output that is one."""
+    from taawun.core.errors import InvalidInput
+
+    if fmt in BINARY and output is None and sys.stdout.isatty():
+        raise InvalidInput(
+            f"--format {fmt} is binary: give --output FILE or redirect standard output",
+            field="output",
+        )
+
+
+def deliver(data: bytes, output: Path | None, said: str | None = None) -> None:
+    """``data`` to the file ``output`` (then ``said → output`` on standard error, when
+    given), or to standard output."""
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    output.write_bytes(data)
+    if said is not None:
+        from taawun.cli._output import err_console
+
+        err_console().print(f"{said} → {output}")
 
 
 @app.command("dyad-years")
@@ -54,13 +84,7 @@ def dyad_years(
     """Dyad-years as ATOP 5.1 codes them (ccode1, ccode2, year, atopally, defense, offense,
     neutral, nonagg, consul, number), then the node's cooperation domains and the agreements
     each dyad shares that year; derived from the registry, for the viewer."""
-    from taawun.core.errors import InvalidInput
-
-    if fmt is TableFormat.PARQUET and output is None and sys.stdout.isatty():
-        raise InvalidInput(
-            "--format parquet is binary: give --output FILE or redirect standard output",
-            field="output",
-        )
+    refuse_binary_to_terminal(fmt, output)
     _export(first, last, directed, fmt, output, as_user)
 
 

@@ -30,6 +30,7 @@ except ImportError:  # older Typer raises click's
 from taawun.cli import (
     admin,
     agreement,
+    analytics,
     common,
     demo,
     exercises,
@@ -37,7 +38,9 @@ from taawun.cli import (
     intel,
     node,
     ops,
+    plot,
     registry,
+    report,
     threats,
     training,
     transfers,
@@ -75,6 +78,9 @@ cli.add_typer(exercises.app, name="exercises")
 cli.add_typer(transfers.app, name="transfers")
 cli.add_typer(common.app, name="common")
 cli.add_typer(export.app, name="export")
+cli.add_typer(analytics.app, name="analytics")
+cli.add_typer(plot.app, name="plot")
+cli.add_typer(report.app, name="report")
 
 
 def usage_message(exc: UsageError) -> str:

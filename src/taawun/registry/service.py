@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -726,3 +726,20 @@ def state_profile(
         coverage=_agreement_coverage(agreements, period)
         + _membership_coverage(memberships, period),
     )
+
+
+def cow_pairs(
+    session: Session, by_state_pair: Mapping[tuple[int, int], float]
+) -> dict[tuple[int, int], float]:
+    """A figure per pair of registry state ids re-keyed by the pair's COW codes (the smaller
+    first), summed where several ids share a code; a pair whose state has no COW code, or
+    two ids of one code, is left out: the cooperation contexts' activity in the network's
+    terms (``analytics.network``)."""
+    refs = state_refs(session, {s for pair in by_state_pair for s in pair})
+    found: dict[tuple[int, int], float] = {}
+    for (a, b), value in by_state_pair.items():
+        ca, cb = refs[a].cow_code, refs[b].cow_code
+        if ca is not None and cb is not None and ca != cb:
+            key = (min(ca, cb), max(ca, cb))
+            found[key] = found.get(key, 0.0) + value
+    return found

@@ -38,6 +38,11 @@ WRITES = "taawun_writes"
 # the node's process writers queue before they begin (``access.deps``), so this covers only
 # other processes (the CLI, an import) beside a serving node.
 SQLITE_BUSY_MS = 30_000
+# A connection's page cache, at most (KiB; SQLite's default is 2 MiB). A store of a million
+# objects and its correlation index write all over their B-trees at every commit; with the
+# default cache a commit rereads and rewrites pages it had a moment before
+# (benchmarks/correlation.py). The cache grows only as pages are touched: readers stay small.
+SQLITE_CACHE_KIB = 32 * 1024
 
 # Connections kept open per process. SQLite's are a file handle and a page cache, and a
 # request must never wait for one (a read may run on the event loop): the pool grows
@@ -59,6 +64,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 

@@ -10,7 +10,10 @@ The interactive docs (``/docs``, its OAuth2 redirect page, ``/redoc``: see ``web
 are HTML pages that load their scripts and styles from the node itself and run an inline
 script: their policy allows ``'self'`` and no other host, inline styles (ReDoc writes its
 styles at run time), ``data:`` images (Swagger UI's icons), ``blob:`` workers (ReDoc's
-search), and exactly the inline scripts of the page being answered, by hash.
+search), and exactly the inline scripts of the page being answered, by hash. An analytics
+report (``/api/v1/analytics/reports/...``) is a self-contained HTML page with no script: its
+policy allows only its own inline styles (the page's ``<style>`` and the inline SVG's
+``style`` attributes) and nothing else.
 
 Pure ASGI (not ``BaseHTTPMiddleware``): the body is passed on as it comes, so a streamed
 answer stays streamed; only the docs pages, small and generated, are held to hash their
@@ -31,6 +34,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from taawun.web import docs
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+REPORT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+REPORT_PREFIXES = ("/api/v1/analytics/reports/",)  # analytics/_api_pictures.py
 CACHEABLE_PATHS = frozenset({"/health"})
 STATIC_PREFIXES = ("/static/",)  # where static assets (the docs' scripts and styles) are served
 
@@ -87,6 +95,7 @@ class SecurityHeaders:
         self.cacheable_paths = frozenset(cacheable_paths)
         self.static_prefixes = static_prefixes
         self._api_headers = [*_ALWAYS, (b"content-security-policy", API_POLICY.encode())]
+        self._report_headers = [*_ALWAYS, (b"content-security-policy", REPORT_POLICY.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,7 +109,8 @@ class SecurityHeaders:
         if path in self.docs_paths:
             await self._docs_page(scope, receive, send, no_store=no_store)
             return
-        added = [*self._api_headers, _NO_STORE] if no_store else self._api_headers
+        ours = self._report_headers if path.startswith(REPORT_PREFIXES) else self._api_headers
+        added = [*ours, _NO_STORE] if no_store else ours
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":

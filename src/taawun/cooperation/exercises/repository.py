@@ -178,3 +178,24 @@ def partner_rows(
         .group_by(other.state_id)
     )
     return [(int(s or 0), int(n), int(a), int(b)) for s, n, a, b in session.execute(stmt).all()]
+
+
+def pair_counts(session: Session, principal: Principal, *, year: int) -> dict[tuple[int, int], int]:
+    """(state, state) (registry ids, the smaller first) -> how many exercises the principal
+    may see, begun in ``year``, both took part in (any role): for the partnership network."""
+    first, second = aliased(ExerciseParticipant), aliased(ExerciseParticipant)
+    seen = (
+        visible(principal)
+        .where(Exercise.start_date >= date(year, 1, 1), Exercise.start_date <= date(year, 12, 31))
+        .with_only_columns(Exercise.id)
+        .subquery()
+    )
+    stmt = (
+        select(first.state_id, second.state_id, func.count(func.distinct(seen.c.id)))
+        .select_from(seen)
+        .join(first, first.exercise_id == seen.c.id)
+        .join(second, second.exercise_id == seen.c.id)
+        .where(first.state_id.is_not(None), first.state_id < second.state_id)
+        .group_by(first.state_id, second.state_id)
+    )
+    return {(int(a or 0), int(b or 0)): int(n) for a, b, n in session.execute(stmt)}

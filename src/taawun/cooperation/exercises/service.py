@@ -340,3 +340,12 @@ def exercise_partners(
         key=lambda p: (-p.exercises, p.state),
     )
     return ExercisePartners(state_id=me.id, state=labels.get(me.id, me.name), partners=partners)
+
+
+def dyad_activity(
+    principal: Principal, session: Session, *, year: int
+) -> dict[tuple[int, int], float]:
+    """(COW code, COW code) (the smaller first) -> the exercises begun in ``year`` that both
+    states took part in, of those the principal may see (the MME record and live ones that
+    concern its state): the activity term of the partnership network."""
+    return registry.cow_pairs(session, repository.pair_counts(session, principal, year=year))

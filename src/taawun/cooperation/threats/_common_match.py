@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from taawun.cooperation.threats import _common_networks as networks
 from taawun.cooperation.threats import common_repository as repo
 from taawun.cooperation.threats import kinds
+from taawun.cooperation.threats.normalize import DOTTED_QUAD
 
 Effect = Literal["common", "note"]
 COMMON: Final = "common"
@@ -116,6 +117,13 @@ def _probe(kind: str, value: str) -> _Probe:
             probe.host = name.rstrip(".")
             probe.bare = parts.path in ("", "/") and not parts.query and not parts.fragment
     elif kind in kinds.NETWORKS:
+        # Most values: a canonical dotted quad, read as ``ip_network`` reads it (a /32) at a
+        # tenth of its ~20 µs.
+        if DOTTED_QUAD.match(value) is not None:
+            a, b, c, d = value.split(".")
+            probe.family, probe.prefix = 4, 32
+            probe.number = (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+            return probe
         try:
             net = ipaddress.ip_network(value, strict=False)
         except ValueError:
@@ -125,7 +133,14 @@ def _probe(kind: str, value: str) -> _Probe:
     return probe
 
 
+_ADDRESS_CHARACTERS = frozenset("0123456789.")
+
+
 def _is_address(name: str) -> bool:
+    # An IPv4 address is digits and dots only, an IPv6 one has a colon: a host name (most
+    # URLs) is told apart without the two failed parses of ``ip_address``.
+    if ":" not in name and not _ADDRESS_CHARACTERS.issuperset(name.strip("[]")):
+        return False
     try:
         ipaddress.ip_address(name.strip("[]"))
     except ValueError:
@@ -175,9 +190,9 @@ def _exact(session: Session, probes: list[_Probe]) -> None:
     for p in probes:
         if p.key[0] not in kinds.NETWORKS:
             by_kind[p.key[0]][p.key[1]] = p
-    for kind, wanted in by_kind.items():
-        for value, list_id, entry_id in repo.exact_rows(session, kind, list(wanted)):
-            wanted[value].matches.append(Match("exact", value, EXACT_RANK, list_id, entry_id))
+    pairs = [(kind, value) for kind, wanted in by_kind.items() for value in wanted]
+    for kind, value, list_id, entry_id in repo.exact_rows(session, pairs):
+        by_kind[kind][value].matches.append(Match("exact", value, EXACT_RANK, list_id, entry_id))
 
 
 def _hosts(session: Session, probes: list[_Probe]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any, cast
 
 import orjson
@@ -44,9 +45,11 @@ def value_ids(session: Session, values: Sequence[Value]) -> dict[Value, tuple[in
         return {}
     texts = sorted({value for _, value in values})
     pg = _postgresql(session)
-    rows = session.connection().exec_driver_sql(
-        _VALUE_IDS[pg], (texts if pg else orjson.dumps(texts),)
-    )
+    rows = (
+        session.connection()
+        .exec_driver_sql(_VALUE_IDS[pg], (texts if pg else orjson.dumps(texts),))
+        .fetchall()
+    )  # at once: iterating the result fetches one row a call
     wanted = set(values)
     return {
         (kind, value): (vid, a, s) for kind, value, vid, a, s in rows if (kind, value) in wanted
@@ -74,9 +77,9 @@ def insert_values(session: Session, rows: Sequence[tuple[Any, ...]]) -> dict[Val
             params: tuple[Any, ...] = tuple(list(column) for column in zip(*chunk, strict=True))
             sql = _INSERT_VALUES_PG
         else:
-            params = tuple(v for row in chunk for v in row)
+            params = tuple(chain.from_iterable(chunk))
             sql = _insert_values_sqlite(len(chunk))
-        found = session.connection().exec_driver_sql(sql, params)
+        found = session.connection().exec_driver_sql(sql, params).fetchall()
         out.update(((kind, value), vid) for vid, kind, value in found)
     return out
 
@@ -108,7 +111,7 @@ def held(
         sql = _HELD[1]
     else:
         params, sql = (orjson.dumps([list(t) for t in triples]),), _HELD[0]
-    rows = session.connection().exec_driver_sql(sql, params)
+    rows = session.connection().exec_driver_sql(sql, params).fetchall()
     return [(v, s, a, bool(by_agency), bool(by_state)) for v, s, a, by_agency, by_state in rows]
 
 

@@ -11,8 +11,9 @@ import ipaddress
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -93,24 +94,56 @@ def _entry_info(e: CommonEntry) -> EntryInfo:
     return EntryInfo(e.id, e.kind, e.scope, e.value, e.effect, e.reason, e.created_at, e.created_by)
 
 
-def exact_rows(session: Session, kind: str, values: Sequence[str]) -> list[Row]:
-    found: list[Row] = []
-    for part in chunks(values):
-        stmt = select(CommonExact.value, CommonExact.list_id, CommonExact.entry_id).where(
-            CommonExact.kind == kind, CommonExact.value.in_(part)
+# The two lookups of every batch of the matcher (``_common_match.py``), in SQL with the
+# batch's keys as one parameter (a JSON array on SQLite, arrays on PostgreSQL), as
+# ``_store.py`` does: through SQLAlchemy's expanding ``IN``, compiling hundreds of bound
+# parameters cost more than the lookups. SQLite: (kind, value) pairs, or names; PostgreSQL
+# the same as arrays.
+_EXACT_ROWS = (
+    "SELECT e.kind, e.value, e.list_id, e.entry_id FROM json_each(?) AS j "
+    "JOIN common_exact AS e ON e.kind = json_extract(j.value, '$[0]') "
+    "AND e.value = json_extract(j.value, '$[1]')",
+    "SELECT e.kind, e.value, e.list_id, e.entry_id "
+    "FROM unnest(%s::varchar[], %s::varchar[]) AS t(kind, value) "
+    "JOIN common_exact AS e ON e.kind = t.kind AND e.value = t.value",
+)
+_HOST_ROWS = (
+    "SELECT host, list_id, entry_id FROM common_host "
+    "WHERE host IN (SELECT value FROM json_each(?))",
+    "SELECT host, list_id, entry_id FROM common_host WHERE host = ANY(%s::varchar[])",
+)
+
+
+def _rows(session: Session, sql: tuple[str, str], keys: Sequence[Any]) -> list[Any]:
+    """The rows of one of the lookups above for ``keys`` (strings, or pairs of them)."""
+    if not keys:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        params: tuple[Any, ...] = (
+            tuple(list(column) for column in zip(*keys, strict=True))
+            if isinstance(keys[0], tuple)
+            else (list(keys),)
         )
-        found.extend((r.value, r.list_id, r.entry_id) for r in session.execute(stmt))
-    return found
+        return list(connection.exec_driver_sql(sql[1], params))
+    return list(connection.exec_driver_sql(sql[0], (orjson.dumps(keys),)))
+
+
+def exact_rows(
+    session: Session, pairs: Sequence[tuple[str, str]]
+) -> list[tuple[str, str, int | None, int | None]]:
+    """(kind, value, list id, entry id) of every exact common value among ``pairs``
+    ((kind, value))."""
+    return [
+        (k, v, list_id, entry_id) for k, v, list_id, entry_id in _rows(session, _EXACT_ROWS, pairs)
+    ]
 
 
 def host_rows(session: Session, hosts: Sequence[str]) -> list[Row]:
-    found: list[Row] = []
-    for part in chunks(hosts):
-        stmt = select(CommonHost.host, CommonHost.list_id, CommonHost.entry_id).where(
-            CommonHost.host.in_(part)
-        )
-        found.extend((r.host, r.list_id, r.entry_id) for r in session.execute(stmt))
-    return found
+    """(host, list id, entry id) of every common host name among ``hosts``."""
+    return [
+        (host, list_id, entry_id) for host, list_id, entry_id in _rows(session, _HOST_ROWS, hosts)
+    ]
 
 
 # A network row: (prefix, network hex, list id, node entry id); with its family first.

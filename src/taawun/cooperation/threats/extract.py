@@ -61,8 +61,9 @@ _COMPARISON = (
 _OBSERVATION = rf"\[\s*{_BARE}(?:\s+(?:AND|OR)\s+{_BARE})*\s*\]"
 _SIMPLE = re.compile(rf"\s*{_OBSERVATION}(?:\s+(?:AND|OR|FOLLOWEDBY)\s+{_OBSERVATION})*\s*\Z")
 _ONE = re.compile(_COMPARISON)
-_SINGLE = re.compile(
-    rf"\[\s*(?P<type>{_TYPE}):(?P<step>[a-z_][a-z0-9_]*)\s*=\s*'(?P<text>(?:[^'\\]|\\['\\])*)'\s*\]\Z"
+_SINGLE = re.compile(  # one comparison with "=", a string (what _SIMPLE and _ONE read it as)
+    rf"\[\s*(?P<type>{_TYPE}):(?P<path>{_STEP}(?:\.{_STEP})*)\s*=\s*"
+    rf"'(?P<text>[^'\\]*(?:\\['\\][^'\\]*)*)'\s*\]\Z"  # _STRING's inner part, unrolled
 )
 _LITERALS = re.compile(_STRING)
 _ESCAPE = re.compile(r"\\(['\\])")
@@ -148,10 +149,12 @@ def _literal_values(op: str, literal: str) -> list[str]:
 def pattern_values(pattern: str) -> list[Value]:
     """The values a STIX pattern compares with ``=`` (or ``IN``), normalised, in order."""
     single = _SINGLE.match(pattern)
-    if single is not None:  # most indicators: [ipv4-addr:value = '...']
-        text = single["text"]
+    if single is not None:  # most indicators: [ipv4-addr:value = '...'], [file:hashes.MD5 = '...']
+        text, path = single["text"], single["path"]
         found = _comparison(
-            single["type"], (single["step"],), _ESCAPE.sub(r"\1", text) if "\\" in text else text
+            single["type"],
+            path.split(".") if "." in path else (path,),
+            _ESCAPE.sub(r"\1", text) if "\\" in text else text,
         )
         return [] if found is None else [found]
     if _SIMPLE.match(pattern) is not None:

@@ -10,12 +10,12 @@ the one before it; a revoked version has none, so a revoked object's values leav
 a deleted object's occurrences go with it.
 
 Per batch (one ``store``), whatever its size (``_store.py``): one SELECT of the values
-known, one INSERT of the new ones (each classified once, at its first sight, by the
-warninglists: ``warninglists.classify``), for values already known one SELECT probing
-whether each agency and state held them already, one INSERT of the occurrences, and
-UPDATEs of the counts that changed. Nothing reads all of a value's occurrences, which grow
-without bound for a common value: only probes of their key. On PostgreSQL the index's
-statistics are refreshed as it grows (``_statistics.py``).
+known, one INSERT of the new ones in the order of their unique key (each classified once,
+at its first sight, by the warninglists: ``warninglists.classify``), for values already
+known one SELECT probing whether each agency and state held them already, one INSERT of
+the occurrences, and UPDATEs of the counts that changed. Nothing reads all of a value's
+occurrences, which grow without bound for a common value: only probes of their key. On
+PostgreSQL the index's statistics are refreshed as it grows (``_statistics.py``).
 """
 
 from __future__ import annotations
@@ -93,19 +93,27 @@ def _classify(
 
 def add(session: Session, found: Sequence[tuple[hooks.StoredVersion, Sequence[Value]]]) -> None:
     """Index the values ``found`` in new current versions."""
-    tally: dict[tuple[Value, int, int], int] = defaultdict(int)  # (value, state, agency) -> n
+    # The distinct values of each owner (state, agency): one owner for a whole batch of
+    # ``share``, many for a rebuild.
+    owners: dict[tuple[int, int], dict[Value, None]] = {}
     for version, values in found:
-        state, agency = version.owner_state_id, version.owner_agency_id
+        owner = (version.owner_state_id, version.owner_agency_id)
+        held = owners.get(owner)
+        if held is None:
+            held = owners[owner] = {}
         for value in values:
-            tally[(value, state, agency)] += 1
-    distinct = list(dict.fromkeys(value for value, _, _ in tally))
+            held[value] = None
+    if len(owners) == 1:
+        distinct = list(next(iter(owners.values())))
+    else:
+        distinct = list(dict.fromkeys(v for held in owners.values() for v in held))
     known = _store.value_ids(session, distinct)
     ids = {value: vid for value, (vid, _, _) in known.items()}
     multi: set[int] = set()  # values held by two or more states once this batch is in
     if len(known) < len(distinct):
-        multi.update(_insert_new(session, [v for v in distinct if v not in known], tally, ids))
+        multi.update(_insert_new(session, [v for v in distinct if v not in known], owners, ids))
     if known:
-        multi.update(_count_known(session, known, tally))
+        multi.update(_count_known(session, known, owners))
     rows = [
         (
             vid := ids[value],
@@ -118,6 +126,10 @@ def add(session: Session, found: Sequence[tuple[hooks.StoredVersion, Sequence[Va
         for version, values in found
         for value in values
     ]
+    # In the order of their key (value, state, agency, object), as the table is clustered:
+    # a batch's new values come last in it, one after the other, instead of in the order
+    # of their objects, which would split its last pages half-full.
+    rows.sort()
     _store.insert_occurrences(session, rows)
     _statistics.note_inserted(session, len(rows))
 
@@ -125,19 +137,27 @@ def add(session: Session, found: Sequence[tuple[hooks.StoredVersion, Sequence[Va
 def _insert_new(
     session: Session,
     new: Sequence[Value],
-    tally: dict[tuple[Value, int, int], int],
+    owners: dict[tuple[int, int], dict[Value, None]],
     ids: dict[Value, int],
 ) -> set[int]:
     """Insert values seen for the first time, classified, with their counts (all that hold
     them are in this batch), adding their ids to ``ids``; returns those two or more states
-    hold."""
+    hold. They go in in the order of the values' unique key, (value, kind): each lands
+    beside the one before it in that index instead of on a page anywhere in it."""
+    flags = _classify(session, new)
+    new = sorted(new, key=_value_key)
+    none: tuple[bool, str | None, str | None] = (False, None, None)
+    if len(owners) == 1:  # one owner: one agency and one state hold each value
+        rows = [(kind, text, *flags.get((kind, text), none), 1, 1) for kind, text in new]
+        inserted = _store.insert_values(session, rows)
+        ids.update(inserted)
+        return set()
     agencies: dict[Value, set[int]] = defaultdict(set)
     states: dict[Value, set[int]] = defaultdict(set)
-    for value, state, agency in tally:
-        agencies[value].add(agency)
-        states[value].add(state)
-    flags = _classify(session, new)
-    none: tuple[bool, str | None, str | None] = (False, None, None)
+    for (state, agency), held in owners.items():
+        for value in held:
+            agencies[value].add(agency)
+            states[value].add(state)
     rows = [
         (
             kind,
@@ -153,15 +173,21 @@ def _insert_new(
     return {inserted[v] for v in new if len(states[v]) >= 2}
 
 
+def _value_key(value: Value) -> tuple[str, str]:
+    return value[1], value[0]
+
+
 def _count_known(
     session: Session,
     known: dict[Value, tuple[int, int, int]],
-    tally: dict[tuple[Value, int, int], int],
+    owners: dict[tuple[int, int], dict[Value, None]],
 ) -> set[int]:
     """Add the batch's holders of values the index knew to their counts (before the batch's
     occurrences are written); returns those values now held by two or more states, and
     flags the occurrences of the ones that just became so."""
-    triples = sorted({(known[v][0], s, a) for v, s, a in tally if v in known})
+    triples = sorted(
+        (known[v][0], s, a) for (s, a), held in owners.items() for v in held if v in known
+    )
     new_agencies: dict[int, set[int]] = defaultdict(set)
     new_states: dict[int, set[int]] = defaultdict(set)
     for vid, state, agency, by_agency, by_state in _store.held(session, triples):

@@ -41,7 +41,8 @@ _DEFANGS = (
 _SCHEME_DEFANGS = re.compile(r"^(?:hxxp|hxtp|htxp|h\*\*p)(s?)(?=\[?:\]?//)", re.I)
 _FXP = re.compile(r"^fxp(?=://)", re.I)
 _MAYBE_DEFANGED = re.compile(r"[\[\](){}]|^(?:h\S\Sp|fxp)", re.I)
-_DOTTED_QUAD = re.compile(
+# A canonical dotted quad (no leading zeros, each part at most 255).
+DOTTED_QUAD = re.compile(
     r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
     r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z"
 )
@@ -81,7 +82,7 @@ def refang(text: str) -> str:
 def address(text: str) -> Value | None:
     """An IPv4/IPv6 address or network: (``ipv4``|``ipv6``|``cidr4``|``cidr6``, canonical)."""
     raw = refang(text)
-    if _DOTTED_QUAD.match(raw) is not None:  # already canonical: no leading zeros, each ≤ 255
+    if DOTTED_QUAD.match(raw) is not None:  # already canonical: no leading zeros, each ≤ 255
         return (kinds.IPV4, raw)
     if not raw or len(raw) > 64:
         return None

@@ -369,3 +369,23 @@ def indexed_objects(session: Session) -> tuple[int, int]:
         int(session.scalar(select(func.count()).select_from(ThreatValue)) or 0),
         int(session.scalar(select(func.count()).select_from(ThreatOccurrence)) or 0),
     )
+
+
+def holders(
+    session: Session, readable: Select[Any], *, from_us: int, to_us: int, cap: int
+) -> list[tuple[int, int]]:
+    """(value, state) for every value, outside common values and the ``cap``, that two or
+    more states hold (the ``multi`` occurrences), seen in what the reader may read with a
+    ``date_added`` from ``from_us`` to ``to_us`` (µs, both included): the states that
+    reported each value in a window, for the partnership network's shared threats."""
+    o = ThreatOccurrence
+    r = readable.subquery("readable")
+    stmt = (
+        select(o.value_id, o.state_id)
+        .select_from(o)
+        .join(r, r.c.seq == o.object_seq)
+        .join(ThreatValue, ThreatValue.id == o.value_id)
+        .where(o.multi == true(), o.added_us >= from_us, o.added_us <= to_us, _not_common(cap))
+        .distinct()
+    )
+    return [(int(v), int(s)) for v, s in session.execute(stmt)]

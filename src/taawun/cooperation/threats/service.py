@@ -361,3 +361,36 @@ def my_threats(
         offset=offset,
         notes=_notes(cap, first),
     )
+
+
+def dyad_activity(
+    principal: Principal, session: Session, *, year: int, clock: Clock | None = None
+) -> dict[tuple[int, int], float]:
+    """(COW code, COW code) (the smaller first) -> how many values (indicators' values and
+    named threats) both states' agencies reported in ``year`` (``date_added``), in the intel
+    the principal may read, common values left out: the shared-threat term of the
+    partnership network. A principal of no agency reads no intel: none. Only counts leave
+    here, never a value, so nothing is recorded as read."""
+    if principal.agency_id is None or principal.state_id is None:
+        return {}
+    allowed = readable(principal, session, clock or SystemClock())
+    rows = repository.holders(
+        session,
+        allowed,
+        from_us=_day_us(date(year, 1, 1)),
+        to_us=_day_us(date(year + 1, 1, 1)) - 1,
+        cap=common_cap(),
+    )
+    refs = registry.state_refs(session, {s for _, s in rows})
+    codes: dict[int, set[int]] = defaultdict(set)
+    for value_id, state_id in rows:
+        code = refs[state_id].cow_code if state_id in refs else None
+        if code is not None:
+            codes[value_id].add(code)
+    found: dict[tuple[int, int], float] = defaultdict(float)
+    for held in codes.values():
+        ordered = sorted(held)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                found[(a, b)] += 1.0
+    return dict(found)

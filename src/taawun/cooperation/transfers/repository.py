@@ -228,3 +228,37 @@ def allies_by_supplier(
         (int(y), s, name, kind, float(tiv), bool(a))
         for y, s, name, kind, tiv, a in session.execute(stmt)
     ]
+
+
+def delivered_by_pair(
+    session: Session, principal: Principal, *, year: int
+) -> dict[tuple[int, int], float]:
+    """(supplier, recipient) (registry state ids) -> SIPRI TIV delivered in ``year`` that the
+    principal may see: the TIV table's rows of that year and live transfers delivered in it
+    (the registers' deals repeat the TIV table in detail and are not added)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    stmt = (
+        restrict(
+            select(
+                Transfer.supplier_state_id,
+                Transfer.recipient_state_id,
+                func.sum(func.coalesce(Transfer.tiv_delivered, 0.0)),
+            ),
+            principal,
+            Action.VIEW,
+            policy=POLICY,
+        )
+        .where(
+            Transfer.supplier_state_id.is_not(None),
+            Transfer.recipient_state_id.is_not(None),
+            or_(
+                (Transfer.kind == "aggregate") & (Transfer.year == year),
+                (Transfer.kind == "live")
+                & (Transfer.status == "delivered")
+                & (Transfer.status_since >= first)
+                & (Transfer.status_since <= last),
+            ),
+        )
+        .group_by(Transfer.supplier_state_id, Transfer.recipient_state_id)
+    )
+    return {(int(s or 0), int(r or 0)): float(t or 0.0) for s, r, t in session.execute(stmt)}

@@ -307,3 +307,13 @@ def allies_share(
         share=round(from_allies / total, 4) if total else None,
         note=ALLIES_NOTE,
     )
+
+
+def dyad_activity(
+    principal: Principal, session: Session, *, year: int
+) -> dict[tuple[int, int], float]:
+    """(COW code, COW code) (the smaller first) -> SIPRI TIV delivered between the two, both
+    ways, in ``year``, of what the principal may see (the TIV table, and live transfers
+    delivered that year): the activity term of the partnership network."""
+    tiv = repository.delivered_by_pair(session, principal, year=year)
+    return registry.cow_pairs(session, {pair: value for pair, value in tiv.items() if value > 0})
