@@ -76,6 +76,9 @@ PROTECTED: dict[str, dict[str, str]] = {
         "ApiToken": "api_token",
         "AuditEntry": "audit_entry",
     },
+    "taawun.web.ui.models": {
+        "UiSession": "ui_session",
+    },
 }
 REGISTRY = frozenset(PROTECTED["taawun.registry.models"])
 ACCESS = frozenset({"Agency", "User", "ApiToken"})
@@ -95,6 +98,11 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "access/repository.py": (
         ACCESS | AUDIT,
         "the access context's query module (audit listing too)",
+    ),
+    "web/ui/sessions.py": (
+        frozenset({"UiSession", "User"}),
+        "the web UI's sessions: a session's row, and its user read by id to authenticate it"
+        " (as access/repository.py's token lookup does), nothing else",
     ),
     "access/audit.py": (AUDIT, "appends to and verifies the audit hash chain, nothing else does"),
     "registry/policy.py": (REGISTRY, "the criterion restrict() applies: subqueries, runs nothing"),

@@ -9,21 +9,14 @@ either is missing it is skipped, with the reason in pytest's summary (``-ra``), 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -32,6 +25,7 @@ from taawun.web.app import create_app
 from taawun.web.docs import ASSETS, ASSETS_PACKAGE, REDOC_LOGO
 
 from ..conftest import new_database
+from .ui_browser_helpers import launch_chromium, open_page, serve
 
 PAGES = ["/docs", "/docs/oauth2-redirect", "/redoc"]
 CONTENT_TYPES = {  # by the asset's extension: with nosniff, the browser holds them to it
@@ -143,83 +137,21 @@ def test_behind_a_proxy_prefix_the_pages_load_from_under_it(app: FastAPI) -> Non
 # --- In a browser, with every other host out of reach -------------------------------------
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@dataclass
-class Browsed:
-    """What a page did in the browser: requests refused, console errors, CSP violations."""
-
-    refused: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
 @pytest.fixture(scope="module")
 def served(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free port of 127.0.0.1; its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-def _unavailable(reason: str) -> None:
-    """Skip where the browser is missing; fail where it must be there (CI installs both and
-    sets ``TAAWUN_REQUIRE_BROWSER``), so a missing browser never passes for a tested page."""
-    if os.environ.get("TAAWUN_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason} (TAAWUN_REQUIRE_BROWSER is set)")
-    pytest.skip(reason)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright import sync_api
-    except ImportError:
-        _unavailable("Playwright is not installed: no browser test of the docs pages")
-    executable = _chromium()
-    if executable is None:
-        _unavailable("no chromium on PATH: no browser test of the docs pages")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True)
+    with launch_chromium("the docs pages") as browser:
         yield browser
-        browser.close()
-
-
-def _open(browser: Any, url: str) -> tuple[Any, Browsed]:
-    """A new page at ``url``; any request to another host than 127.0.0.1 is aborted."""
-    browsed = Browsed()
-    page = browser.new_page()
-
-    def only_the_node(route: Any) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            browsed.refused.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_the_node)
-    page.on("console", lambda m: browsed.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: browsed.errors.append(str(error)))
-    page.goto(url)
-    return page, browsed
 
 
 def test_swagger_ui_renders_the_operations_offline(browser: Any, served: str) -> None:
-    page, browsed = _open(browser, f"{served}/docs")
+    page, browsed = open_page(browser, f"{served}/docs")
     page.wait_for_selector(".opblock-summary-path", timeout=30_000)
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert len(paths) > 20, paths
@@ -231,7 +163,7 @@ def test_swagger_ui_renders_the_operations_offline(browser: Any, served: str) ->
 
 
 def test_redoc_renders_the_operations_offline(browser: Any, served: str) -> None:
-    page, browsed = _open(browser, f"{served}/redoc")
+    page, browsed = open_page(browser, f"{served}/redoc")
     page.wait_for_selector("[data-section-id]", timeout=30_000)  # a section per operation
     page.wait_for_function("document.querySelectorAll('[data-section-id]').length > 20")
     assert page.locator("h1").first.inner_text().startswith("taawun")

@@ -85,6 +85,17 @@ async def work_dep(request: Request) -> AsyncIterator[Work]:
 
     A failed authentication keeps its failed-login record and fails the request; the
     request's work commits when the endpoint returns and is rolled back on any error."""
+    async with request_transaction(request) as (session, inline):
+        principal = await _caller(request, session, inline=inline)
+        yield Work(principal, session)
+
+
+@asynccontextmanager
+async def request_transaction(request: Request) -> AsyncIterator[tuple[Session, bool]]:
+    """The session of ``request`` and whether its work runs on the event loop (``inline``):
+    a writer's turn at the write gate first; the transaction committed when the body ends,
+    rolled back on any error, and the session closed either way (``work_dep`` says why;
+    the web UI's pages use it too)."""
     state = request.app.state
     writes = request.method not in READ_METHODS
     inline = bool(state.inline_reads) and not writes
@@ -92,20 +103,12 @@ async def work_dep(request: Request) -> AsyncIterator[Work]:
         session: Session = (state.write_sessionmaker if writes else _factory(request))()
         attach(session, state.deferred, writes=writes)
         setattr(request.state, SESSION_STATE, session)  # for error handlers that must roll back
-        ended = False  # once the transaction's end is under way, it closes the session
         try:
-            principal = await _caller(request, session, inline=inline)
-            try:
-                yield Work(principal, session)
-            except BaseException:
-                ended = True
-                await _call(inline, partial(_end, session, commit=False))
-                raise
-            ended = True
-            await _call(inline, partial(_end, session, commit=True))
-        finally:
-            if not ended:
-                await _call(inline, session.close)
+            yield session, inline
+        except BaseException:
+            await _call(inline, partial(_end, session, commit=False))
+            raise
+        await _call(inline, partial(_end, session, commit=True))
 
 
 def _end(session: Session, *, commit: bool) -> None:

@@ -22,7 +22,7 @@ from taawun.intel.taxii.fastlane import TaxiiFastLane
 from taawun.registry.api import router as registry_router
 from taawun.storage.deferred import DeferredWrites, WriteGate
 from taawun.storage.engine import for_writes, make_engine, make_sessionmaker
-from taawun.web import docs, errors, headers
+from taawun.web import docs, errors, headers, ui
 from taawun.web.memory import keep_large_blocks, settle_heap
 
 
@@ -96,6 +96,7 @@ def create_app(
     app.include_router(cooperation_router)
     app.include_router(analytics_router)
     docs.install(app)  # /docs, /redoc and their assets under /static/docs/, see web/docs.py
+    ui.install(app)  # the web UI's pages, last: "/" and its HTML errors, see web/ui/
     return app
 
 

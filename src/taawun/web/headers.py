@@ -13,7 +13,10 @@ styles at run time), ``data:`` images (Swagger UI's icons), ``blob:`` workers (R
 search), and exactly the inline scripts of the page being answered, by hash. An analytics
 report (``/api/v1/analytics/reports/...``) is a self-contained HTML page with no script: its
 policy allows only its own inline styles (the page's ``<style>`` and the inline SVG's
-``style`` attributes) and nothing else.
+``style`` attributes) and nothing else. The web UI's pages (``web/ui/``: every path that is
+not the API's, TAXII's, a static asset's, the docs' or ``/health``, answered in HTML) load
+their scripts, styles, fonts and images from the node itself and nothing inline:
+``UI_POLICY``. A redirect or any other answer there gets the API's policy.
 
 Pure ASGI (not ``BaseHTTPMiddleware``): the body is passed on as it comes, so a streamed
 answer stays streamed; only the docs pages, small and generated, are held to hash their
@@ -38,9 +41,23 @@ REPORT_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'none'"
 )
+UI_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
 REPORT_PREFIXES = ("/api/v1/analytics/reports/",)  # analytics/_api_pictures.py
 CACHEABLE_PATHS = frozenset({"/health"})
 STATIC_PREFIXES = ("/static/",)  # where static assets (the docs' scripts and styles) are served
+
+# The roots that are not the web UI's: everything else is a page (or the UI's 404 page).
+NOT_UI = ("/api", "/taxii2", "/static", "/docs", "/redoc", "/health", "/openapi.json")
+
+
+def is_ui_path(path: str) -> bool:
+    """Whether ``path`` is the web UI's (a page, or a page that does not exist)."""
+    return not any(path == root or path.startswith(root + "/") for root in NOT_UI)
+
 
 _ALWAYS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
@@ -49,6 +66,12 @@ _ALWAYS: list[tuple[bytes, bytes]] = [
 ]
 _NO_STORE = (b"cache-control", b"no-store")
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
+
+
+def _is_html(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    return any(
+        k.lower() == b"content-type" and v.lower().startswith(b"text/html") for k, v in headers
+    )
 
 
 def docs_policy(script_hashes: Iterable[str]) -> str:
@@ -96,6 +119,7 @@ class SecurityHeaders:
         self.static_prefixes = static_prefixes
         self._api_headers = [*_ALWAYS, (b"content-security-policy", API_POLICY.encode())]
         self._report_headers = [*_ALWAYS, (b"content-security-policy", REPORT_POLICY.encode())]
+        self._ui_headers = [*_ALWAYS, (b"content-security-policy", UI_POLICY.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -111,10 +135,15 @@ class SecurityHeaders:
             return
         ours = self._report_headers if path.startswith(REPORT_PREFIXES) else self._api_headers
         added = [*ours, _NO_STORE] if no_store else ours
+        page = is_ui_path(path) and path not in self.cacheable_paths
+        added_to_page = [*self._ui_headers, _NO_STORE] if no_store else self._ui_headers
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = self._with(message.get("headers", ()), added)
+                headers = message.get("headers", ())
+                # A page of the UI (HTML on a UI path) gets UI_POLICY; anything else, the API's.
+                html = page and _is_html(headers)
+                message["headers"] = self._with(headers, added_to_page if html else added)
             await send(message)
 
         await self.app(scope, receive, send_secured)

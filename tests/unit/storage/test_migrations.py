@@ -13,6 +13,7 @@ import taawun.access.models
 import taawun.cooperation.models
 import taawun.intel.models
 import taawun.registry.models
+import taawun.web.ui.models
 from taawun.storage.base import Base
 from taawun.storage.migrate import downgrade, upgrade
 from tests.conftest import new_database
@@ -23,6 +24,7 @@ MODELS = (
     taawun.registry.models,
     taawun.intel.models,
     taawun.cooperation.models,
+    taawun.web.ui.models,
 )
 
 
