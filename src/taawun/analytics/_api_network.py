@@ -4,12 +4,13 @@ by ``analytics/api.py``."""
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
-from taawun.analytics import export, network
+from taawun.analytics import network
+from taawun.analytics._http import table_response, table_responses
 from taawun.analytics.schemas import ExportFormat
 from taawun.core.error_body import COMMON, error_responses
 
@@ -57,12 +58,7 @@ def get_network(
     return Response(orjson.dumps(net.document()), media_type="application/json")
 
 
-_TABLE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "the measures, in the format asked for",
-        "content": {media: {} for media in export.MEDIA_TYPES.values()},
-    }
-}
+_TABLE = table_responses("the measures, in the format asked for")
 
 
 @router.get("/measures", response_class=Response, responses=_TABLE)
@@ -76,8 +72,4 @@ def get_measures(
     """Each state's network measures in ``year``: degree, weighted degree, eigenvector and
     betweenness centrality, clustering, community, brokerage between the OIC and the rest."""
     table = network.measures(network.network(principal, session, year=year, clock=clock))
-    return Response(
-        export.render_table(table, fmt),
-        media_type=export.MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="measures-{year}.{fmt.value}"'},
-    )
+    return table_response(table, fmt, f"measures-{year}")

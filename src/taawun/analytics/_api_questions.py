@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.analytics import export, questions
+from taawun.analytics._http import table_response, table_responses
 from taawun.analytics.choices import BlocTable, BroughtTable, HistoryTable
 from taawun.analytics.schemas import ExportFormat, Table
 from taawun.core.error_body import COMMON, error_responses
@@ -18,12 +19,7 @@ from taawun.core.error_body import COMMON, error_responses
 router = APIRouter(responses=error_responses(*COMMON))
 """Included by ``analytics/api.py``'s router (prefix ``/api/v1/analytics``)."""
 
-_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "the answer as JSON, or one of its tables in the format asked for",
-        "content": {media: {} for media in export.MEDIA_TYPES.values()},
-    }
-}
+_ANSWER = table_responses("the answer as JSON, or one of its tables in the format asked for")
 First = Annotated[int | None, Query(alias="from", ge=1815, le=2200, description="first year")]
 Last = Annotated[int | None, Query(alias="to", ge=1815, le=2200, description="last year")]
 Fmt = Annotated[ExportFormat, Query(alias="format", description="json (all), csv or parquet")]
@@ -37,12 +33,7 @@ def _json(document: Any) -> Response:
 
 
 def _table(table: Table, fmt: ExportFormat) -> Response:
-    name = f"{table.name}.{fmt.value}"
-    return Response(
-        export.render_table(table, fmt),
-        media_type=export.MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return table_response(table, fmt, table.name)
 
 
 def _doc(table: Table) -> dict[str, Any]:

@@ -8,36 +8,24 @@ caller from the agreements the caller may see. The whole panel (a million dyad-y
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
-from taawun.analytics import export, similarity
-from taawun.analytics.schemas import ExportFormat, Table
+from taawun.analytics import similarity
+from taawun.analytics._http import table_response, table_responses
+from taawun.analytics.schemas import ExportFormat
 from taawun.core.error_body import COMMON, error_responses
 
 router = APIRouter(responses=error_responses(*COMMON))
 """Included by ``analytics/api.py``'s router (prefix ``/api/v1/analytics``)."""
 
-_TABLE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "the table, in the format asked for",
-        "content": {media: {} for media in export.MEDIA_TYPES.values()},
-    }
-}
+_TABLE = table_responses("the table, in the format asked for")
 Year = Annotated[int, Query(ge=1815, le=2200, description="the year (1815 to this year)")]
 First = Annotated[int, Query(alias="from", ge=1815, le=2200, description="first year")]
 Last = Annotated[int, Query(alias="to", ge=1815, le=2200, description="last year")]
 Format = Annotated[ExportFormat, Query(alias="format", description="json, csv or parquet")]
-
-
-def _answer(table: Table, fmt: ExportFormat, name: str) -> Response:
-    return Response(
-        export.render_table(table, fmt),
-        media_type=export.MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'},
-    )
 
 
 def _states(value: str | None) -> list[str] | None:
@@ -68,7 +56,7 @@ def sscores(
     table = similarity.sscores(
         principal, session, year=year, states=_states(states), org=org, clock=clock
     )
-    return _answer(table, fmt, f"sscores-{year}")
+    return table_response(table, fmt, f"sscores-{year}")
 
 
 @router.get("/cohesion", response_class=Response, responses=_TABLE)
@@ -85,4 +73,4 @@ def cohesion(
     """A bloc's cohesion per year: its full members, their pairs, and the mean valued S
     (absolute) and binary κ among them."""
     table = similarity.cohesion(principal, session, org=org, first=first, last=last, clock=clock)
-    return _answer(table, fmt, f"cohesion-{first}-{last}")
+    return table_response(table, fmt, f"cohesion-{first}-{last}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from taawun.access.deps import ClockDep, PrincipalDep, SessionDep
 from taawun.analytics import export, service
+from taawun.analytics._http import table_responses
 from taawun.analytics.schemas import ExportFormat
 from taawun.core.error_body import COMMON, error_responses
 
@@ -15,12 +16,7 @@ router = APIRouter(
     prefix="/api/v1/analytics", tags=["analytics"], responses=error_responses(*COMMON)
 )
 
-_TABLE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "the table, in the format asked for",
-        "content": {media: {} for media in export.MEDIA_TYPES.values()},
-    }
-}
+_TABLE = table_responses("the table, in the format asked for")
 
 
 @router.get("/dyad-years", response_class=Response, responses=_TABLE)
