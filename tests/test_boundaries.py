@@ -45,6 +45,7 @@ PROTECTED: dict[str, dict[str, str]] = {
         "IntelObject": "intel_object",
         "IntelRelease": "intel_release",
         "IntelRecipient": "intel_recipient",
+        "IntelReference": "intel_reference",
         "TaxiiStatus": "taxii_status",
     },
     "taawun.cooperation.exercises.models": {

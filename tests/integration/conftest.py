@@ -50,7 +50,12 @@ def node(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nod
             session, ACCOUNTS, password=PASSWORD, clock=clock, qualified_names=False
         )
         session.commit()
-    app = create_app(engine=engine)
-    with TestClient(app) as client:
+    with TestClient(create_app(engine=engine)) as client:
         yield Node(engine=engine, client=client, tokens=tokens)
     engine.dispose()
+
+
+# The browser tests' fixtures (a node served on 127.0.0.1, chromium, a fresh tab, the
+# screenshot folders), for every test_ui_browser*.py module; imported last, since they use
+# the accounts above.
+from .ui_browser_helpers import app, browser, screenshot_folders, served, tab  # noqa: E402, F401

@@ -217,3 +217,17 @@ def test_the_pages_in_arabic(turkish: TestClient) -> None:
         assert answer.status_code == 200
         assert '<html lang="ar" dir="rtl">' in answer.text
     assert ids(listed.text) and "Baghdad Pact" in shown.text
+
+
+def test_the_list_offers_to_propose_to_those_who_may(node: Node, turkish: TestClient) -> None:
+    """A liaison is offered the proposal form; a viewer, who takes no step of consent, is
+    not (and the form refuses them: ``test_ui_proposals``)."""
+    assert 'href="/agreements/new"' in turkish.get("/agreements").text
+    with sign_in(node, "sa.viewer") as viewer:
+        listed = viewer.get("/agreements").text
+        assert 'href="/agreements/new"' not in listed and 'href="/proposals"' in listed
+        form = viewer.get("/agreements/new")
+    assert form.status_code == 200 and "Only a liaison or an administrator" in form.text
+    new = turkish.get("/agreements/new")
+    assert new.status_code == 200 and "<h1>Propose an agreement</h1>" in new.text
+    assert "Only a liaison or an administrator" not in new.text

@@ -210,8 +210,24 @@ def list_audit(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: str | None = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**62, description="the last `seq` of the previous page")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="entries at or after this time")] = None,
+    until: Annotated[datetime | None, Query(description="entries before this time")] = None,
 ) -> list[AuditEntryRead]:
-    return service.list_audit(principal, session, limit=limit, action=action)
+    """The audit entries you may read, newest first."""
+    return service.list_audit(
+        principal,
+        session,
+        limit=limit,
+        action=action,
+        actor=actor,
+        before=before,
+        since=since,
+        until=until,
+    )
 
 
 @router.get("/audit/verify")

@@ -36,14 +36,15 @@ def _factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def _clock(request: Request) -> Clock:
+def clock_of(request: Request) -> Clock:
+    """The node's clock (``app.state.clock``): the API's and the pages'."""
     clock: Clock = request.app.state.clock
     return clock
 
 
 async def clock_dep(request: Request) -> Clock:
     """``async``: no I/O, so FastAPI runs it on the event loop instead of a worker thread."""
-    return _clock(request)
+    return clock_of(request)
 
 
 def credentials_of(header: str | None) -> tuple[str, str]:
@@ -106,9 +107,9 @@ async def request_transaction(request: Request) -> AsyncIterator[tuple[Session, 
         try:
             yield session, inline
         except BaseException:
-            await _call(inline, partial(_end, session, commit=False))
+            await run_inline(inline, partial(_end, session, commit=False))
             raise
-        await _call(inline, partial(_end, session, commit=True))
+        await run_inline(inline, partial(_end, session, commit=True))
 
 
 def _end(session: Session, *, commit: bool) -> None:
@@ -122,7 +123,8 @@ def _end(session: Session, *, commit: bool) -> None:
         session.close()
 
 
-async def _call(inline: bool, work: Callable[[], T]) -> T:
+async def run_inline(inline: bool, work: Callable[[], T]) -> T:
+    """``work`` on the event loop (``inline``: SQLite's reads) or in a worker thread."""
     return work() if inline else await finish(work)
 
 
@@ -171,11 +173,11 @@ async def _caller(request: Request, session: Session, *, inline: bool) -> Princi
     """Who is calling: a bearer token, or HTTP Basic; the token's due ``last_used_at``
     (at most once a minute) is handed to the deferred writer."""
     state = request.app.state
-    clock = _clock(request)
+    clock = clock_of(request)
     scheme, credentials = credentials_of(request.headers.get("authorization"))
     if scheme == "bearer" and credentials:
         check = partial(service.check_token, session, token=credentials, clock=clock)
-        principal, due = await _call(inline, check)
+        principal, due = await run_inline(inline, check)
         if due is not None:
             state.deferred.submit(partial(service.touch_token, token_id=due, clock=clock))
         return principal

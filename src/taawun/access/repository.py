@@ -190,16 +190,33 @@ def _visible_audit(principal: Principal) -> Select[AuditEntry]:
 
 
 def audit_entries(
-    session: Session, principal: Principal, *, limit: int, action: str | None
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    action: str | None,
+    actor: str | None = None,
+    before_seq: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Sequence[AuditEntry]:
     """The newest ``limit`` entries ``principal`` may read, newest first; ``action`` matches
-    exactly or as a dotted prefix."""
+    exactly or as a dotted prefix, ``actor`` exactly; ``before_seq`` (the last ``seq`` of a
+    page) pages back; ``since`` and ``until`` bound ``at`` (``until`` excluded)."""
     stmt = _visible_audit(principal)
     if action is not None:
         stmt = stmt.where(
             (AuditEntry.action == action)
             | AuditEntry.action.startswith(action.rstrip(".") + ".", autoescape=True)
         )
+    if actor is not None:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if before_seq is not None:
+        stmt = stmt.where(AuditEntry.seq < before_seq)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
     return session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit)).all()
 
 

@@ -15,6 +15,7 @@ password and tokens.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -422,15 +423,35 @@ def checkpoint_audit(principal: Principal, session: Session, *, clock: Clock) ->
 
 
 def list_audit(
-    principal: Principal, session: Session, *, limit: int = 100, action: str | None = None
+    principal: Principal,
+    session: Session,
+    *,
+    limit: int = 100,
+    action: str | None = None,
+    actor: str | None = None,
+    before: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[AuditEntryRead]:
     """The newest entries the caller may read first (``policy.AuditPolicy``: the node
     operator all; an admin those about their own agency within their clearance); ``action``
-    matches exactly or as a dotted prefix."""
+    matches exactly or as a dotted prefix, ``actor`` exactly; ``before`` is a page's last
+    ``seq``, for the page after it; ``since``/``until`` bound the time (``until`` excluded)."""
     policy.require(principal, policy.may_read_audit(principal), "read the audit log")
     if not 1 <= limit <= MAX_AUDIT_LIMIT:
         raise InvalidInput(f"limit: 1 to {MAX_AUDIT_LIMIT}", field="limit", value=limit)
-    entries = repository.audit_entries(session, principal, limit=limit, action=action)
+    if since is not None and until is not None and until <= since:
+        raise InvalidInput("until: must be after since", field="until", value=until.isoformat())
+    entries = repository.audit_entries(
+        session,
+        principal,
+        limit=limit,
+        action=action,
+        actor=actor,
+        before_seq=before,
+        since=since,
+        until=until,
+    )
     return [AuditEntryRead.model_validate(e) for e in entries]
 
 

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from datetime import date
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from taawun.analytics import repository
+from taawun.analytics import service
 from taawun.analytics._dyads import derive
 from taawun.analytics.schemas import COOPERATION_DOMAINS, OBLIGATIONS, DyadYears
 from taawun.core.principal import Principal
-from taawun.registry.periods import Period
 
 
 class Change(NamedTuple):
@@ -173,14 +171,12 @@ def own_dyad_years(
     the agreements every one of ``ccodes`` is party to, as ``principal`` may see them: the
     rows of those states together exactly (a state's own rows for one state, a dyad's for
     two)."""
-    period = Period(date(first, 1, 1), date(last, 12, 31), f"{first}-{last}")
-    spells = repository.party_spells(session, principal, period)
+    spells, domains = service.visible_spells(principal, session, first=first, last=last)
     parties: dict[int, set[int]] = defaultdict(set)
     for r in spells:
         parties[r.agreement_id].add(r.ccode)
     wanted = set(ccodes)
     shared = {k for k, found in parties.items() if wanted <= found}
-    domains = repository.agreement_domains(session, principal, period)
     return derive(
         [r for r in spells if r.agreement_id in shared],
         {k: v for k, v in domains.items() if k in shared},

@@ -24,6 +24,8 @@ from taawun.core.errors import InvalidInput
 from taawun.core.principal import Principal
 from taawun.registry import resolver
 from taawun.registry import service as registry
+from taawun.registry.policy import AgreementPolicy
+from taawun.registry.repository import under_revision
 
 OnProgress = Callable[[str, int, int], None]
 
@@ -230,6 +232,30 @@ def cohesion(
     first, last = _inputs.window(first, last, clock)  # refused before anything is read
     key = resolver.resolve_organization(session, org, field="org").key
     full = repository.organization_members(session, key, first, last)
+    # Cached while the agreements the viewer sees and the bloc's members stay the same (a
+    # membership is not an agreement: the registry's revision does not follow it, so the
+    # members are in the key): a bloc's page no longer scores every pair of every year.
+    members = tuple((year, tuple(sorted(full[year]))) for year in sorted(full))
+    view = AgreementPolicy.view_key(principal)
+    return under_revision(
+        session,
+        ("analytics.cohesion", view, key, first, last, members),
+        lambda: _cohesion(
+            principal, session, key=key, full=full, first=first, last=last, clock=clock
+        ),
+    )
+
+
+def _cohesion(
+    principal: Principal,
+    session: Session,
+    *,
+    key: str,
+    full: dict[int, frozenset[int]],
+    first: int,
+    last: int,
+    clock: Clock,
+) -> Table:
     found: dict[str, list[float]] = {name: [] for name in COHESION}
     for world in _worlds(principal, session, first, last, clock):
         rows = np.flatnonzero(np.isin(world.members, sorted(full[world.year])))
@@ -241,7 +267,7 @@ def cohesion(
         found["pairs"].append(len(rows) * (len(rows) - 1) // 2)
         found["s_valued_abs"].append(float(scores["s_valued_abs"].mean()))
         found["kappa_binary"].append(float(scores["kappa_binary"].mean()))
-    return Table(
+    table = Table(
         "cohesion",
         {
             "year": np.asarray(found["year"], dtype=np.int64),
@@ -253,3 +279,7 @@ def cohesion(
         title=f"{key}: cohesion (mean similarity among full members), {first}-{last}",
         source=SOURCE,
     )
+    for column in table.columns.values():  # shared by the cache's callers
+        if isinstance(column, np.ndarray):
+            column.flags.writeable = False
+    return table

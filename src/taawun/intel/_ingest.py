@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from taawun.core.errors import InvalidInput, TaawunError
 from taawun.core.principal import Clearance, Principal
 from taawun.intel import hooks, repository
+from taawun.intel._references import references
 from taawun.intel._release import ReleaseChecker
 from taawun.intel._stix_limits import MAX_OBJECTS, MAX_PATTERN_PARSING
 from taawun.intel._stix_pattern import parse_budget
@@ -250,28 +251,62 @@ def store(principal: Principal, session: Session, sub: Submission, *, now: datet
         releases.append(s.release_ids)
         recipients.append(s.recipient_ids)
         next_us += 1
+    _write(
+        session,
+        sub,
+        agency_id,
+        objects=objects,
+        releases=releases,
+        recipients=recipients,
+        existing=existing,
+        touched=touched,
+        wanted=wanted,
+    )
+    return sub
+
+
+def _write(
+    session: Session,
+    sub: Submission,
+    agency_id: int,
+    *,
+    objects: Sequence[dict[str, Any]],
+    releases: Sequence[list[int]],
+    recipients: Sequence[list[int]],
+    existing: Mapping[str, Mapping[int, tuple[int, int]]],
+    touched: set[str],
+    wanted: dict[int, tuple[Staged, str, int]],
+) -> None:
+    """Write the versions ``store`` kept (``sub.stored``, each with its object as submitted,
+    release list and recipients) and the references of the current ones, which replace
+    those of the versions they supersede; then mark first and last versions, release again
+    the repeats ``wanted`` under more agreements, and tell the listeners."""
     listening = hooks.listening()  # the correlation index, when the node registered it
+    newest, superseded = _currency(sub.stored, existing)
+    refs = _references(sub.stored, objects, newest)
     seqs = repository.insert_versions(
-        session, sub.stored, releases, recipients, want_seqs=listening
+        session, sub.stored, releases, recipients, want_seqs=listening or bool(refs)
     )
     repository.note_inserted(session, len(sub.stored))
     if touched:
         repository.refresh_first_last(session, agency_id, touched)
+    if superseded or refs:
+        repository.replace_references(
+            session, superseded, [(ref, seqs[i], name) for i, name, ref in refs]
+        )
     if wanted:
         _release_again(session, sub, wanted)
     if listening:
-        hooks.stored(session, _stored_event(sub.stored, objects, seqs, existing))
-    return sub
+        hooks.stored(
+            session, _stored_event(sub.stored, objects, seqs, newest=newest, superseded=superseded)
+        )
 
 
-def _stored_event(
-    rows: Sequence[dict[str, Any]],
-    objects: Sequence[dict[str, Any]],
-    seqs: Sequence[int],
-    existing: Mapping[str, Mapping[int, tuple[int, int]]],
-) -> hooks.Stored:
-    """What ``store`` wrote, for the listeners: each new version, whether it is now its
-    object's newest, and the versions that were the newest before and no longer are."""
+def _currency(
+    rows: Sequence[dict[str, Any]], existing: Mapping[str, Mapping[int, tuple[int, int]]]
+) -> tuple[dict[str, int], list[int]]:
+    """For the objects of the new ``rows``: each one's newest version (µs) now, and the seqs
+    of the versions that were their newest before and no longer are."""
     newest: dict[str, int] = {}
     for row in rows:
         stix_id = row["stix_id"]
@@ -282,6 +317,33 @@ def _stored_event(
         for stix_id, versions in existing.items()
         if stix_id in newest and versions and (before := max(versions)) != newest[stix_id]
     ]
+    return newest, superseded
+
+
+def _references(
+    rows: Sequence[dict[str, Any]], objects: Sequence[Mapping[str, Any]], newest: Mapping[str, int]
+) -> list[tuple[int, str, str]]:
+    """(row index, property, referred-to id) of the new versions that are their object's
+    current one and not revoked: what ``intel_reference`` holds (``_references``)."""
+    return [
+        (i, name, ref)
+        for i, (row, obj) in enumerate(zip(rows, objects, strict=True))
+        if not row["revoked"] and row["version_us"] == newest[row["stix_id"]]
+        for name, ref in references(obj)
+    ]
+
+
+def _stored_event(
+    rows: Sequence[dict[str, Any]],
+    objects: Sequence[dict[str, Any]],
+    seqs: Sequence[int],
+    *,
+    newest: Mapping[str, int],
+    superseded: Sequence[int],
+) -> hooks.Stored:
+    """What ``store`` wrote, for the listeners: each new version, whether it is now its
+    object's newest (``newest``), and the versions that were the newest before and no
+    longer are (``superseded``)."""
     return hooks.Stored(
         versions=[
             hooks.StoredVersion(

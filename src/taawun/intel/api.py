@@ -30,6 +30,7 @@ from taawun.intel.markings import (
 from taawun.intel.schemas import (
     IntelPage,
     IntelRead,
+    ReferrerPage,
     ReleaseChange,
     ReleaseRead,
     ShareReport,
@@ -82,6 +83,11 @@ def list_intel(
     added_after: Annotated[
         str | None, Query(description="a timestamp, or the `next` of the previous page")
     ] = None,
+    added_before: Annotated[
+        str | None,
+        Query(description="a timestamp, or the `next` of the previous page with `newest_first`"),
+    ] = None,
+    newest_first: Annotated[bool, Query(description="the newest added first")] = False,
     include_revoked: bool = False,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50,
     exact_count: Annotated[
@@ -92,7 +98,8 @@ def list_intel(
         ),
     ] = False,
 ) -> IntelPage:
-    """What you may read (newest version of each object), oldest added first."""
+    """What you may read (newest version of each object), oldest added first, or newest
+    first with `newest_first` (then a page's `next` is the next one's `added_before`)."""
     return service.list_intel(
         principal,
         session,
@@ -101,6 +108,8 @@ def list_intel(
         owner=owner,
         agreement=agreement,
         added_after=added_after,
+        added_before=added_before,
+        newest_first=newest_first,
         include_revoked=include_revoked,
         limit=limit,
         exact_count=exact_count,
@@ -164,6 +173,19 @@ def show(
 ) -> IntelRead:
     """One object version (the newest you may read by default), with its markings banner."""
     return service.show(principal, session, stix_id=stix_id, version=version, clock=clock)
+
+
+@router.get("/{stix_id}/referrers")
+def referrers(
+    stix_id: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50,
+) -> ReferrerPage:
+    """The objects you may read that refer to this id (a relationship's ends, a report's
+    `object_refs`, a sighting's refs, `created_by_ref`), newest first, with the property."""
+    return service.referring(principal, session, stix_id=stix_id, limit=limit, clock=clock)
 
 
 @router.post("/{stix_id}/revoke")

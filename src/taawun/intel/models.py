@@ -5,6 +5,10 @@ One row per object *version* (STIX 2.1 §3.6: an object's id plus its
 ordering, ``added_after`` and version matching are exact on every backend;
 ``body`` holds the object's JSON exactly as served.
 
+``intel_reference`` indexes the other direction of a reference: which current object
+versions refer to a STIX id (``_references.py`` says which properties and why only current
+versions).
+
 ``release_ids`` repeats the version's release list (``intel_release``, which stays the
 source of truth) on the row, sorted: PostgreSQL's release policy tests it with one array
 overlap instead of probing ``intel_release`` per row (``intel/policy.py``). Only
@@ -92,6 +96,25 @@ class IntelRecipient(Base):
     agency_id: Mapped[int] = mapped_column(
         ForeignKey("agency.id", ondelete="RESTRICT"), primary_key=True
     )
+
+
+class IntelReference(Base):
+    """One reference of an object's current version to a STIX id, by the property that makes
+    it (``source_ref``, ``object_refs``...): the rows "who refers to ``ref_id``" reads,
+    clustered by their key in that order (``WITHOUT ROWID`` on SQLite). Written and replaced
+    by ``_ingest.store``; deleted with the version (ON DELETE CASCADE)."""
+
+    __tablename__ = "intel_reference"
+    __table_args__ = (
+        Index("ix_intel_reference_object_seq", "object_seq"),
+        {"sqlite_with_rowid": False},
+    )
+
+    ref_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    object_seq: Mapped[int] = mapped_column(
+        BigId, ForeignKey("intel_object.seq", ondelete="CASCADE"), primary_key=True
+    )
+    property: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class TaxiiStatus(Base):

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     aggregate_order_by,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -40,7 +41,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from taawun.access.restrict import Action, restrict
 from taawun.core.principal import Principal
-from taawun.intel.models import IntelObject, IntelRecipient, IntelRelease, TaxiiStatus
+from taawun.intel.models import (
+    IntelObject,
+    IntelRecipient,
+    IntelReference,
+    IntelRelease,
+    TaxiiStatus,
+)
 from taawun.intel.policy import IntelPolicy, release_grants
 from taawun.registry import service as registry
 from taawun.storage.bulk import insert_rows
@@ -53,6 +60,7 @@ SYSTEM = Principal.system_principal("intel")
 _OBJECTS = cast(Table, IntelObject.__table__)
 _RELEASES = cast(Table, IntelRelease.__table__)
 _RECIPIENTS = cast(Table, IntelRecipient.__table__)
+_REFERENCES = cast(Table, IntelReference.__table__)
 MAX_PAGE = 100_000
 Grants = tuple[tuple[int, int, int], ...]
 # Columns a page may select, by name ("object": the mapped row).
@@ -95,6 +103,7 @@ class Filters:
     built once and reused: the same query with other ids, types or dates."""
 
     added_after_us: int | None = None
+    added_before_us: int | None = None
     ids: Sequence[str] = ()
     types: Sequence[str] = ()
     versions: Sequence[str] = ("last",)  # "first", "last", "all" or timestamps as µs strings
@@ -102,6 +111,7 @@ class Filters:
     text: str | None = None
     owner_agency_id: int | None = None
     include_revoked: bool = True
+    newest_first: bool = False  # the order of a page: newest added first (the web UI's feed)
 
     def _exact_versions(self) -> list[int]:
         return [int(v) for v in self.versions if v not in ("first", "last", "all")]
@@ -112,6 +122,7 @@ class Filters:
         words = tuple(v for v in ("all", "last", "first") if v in self.versions)
         return Filters(
             added_after_us=0 if self.added_after_us is not None else None,
+            added_before_us=0 if self.added_before_us is not None else None,
             ids=("",) if self.ids else (),
             types=("",) if self.types else (),
             versions=words + (("0",) if self._exact_versions() else ()),
@@ -119,6 +130,7 @@ class Filters:
             text="" if self.text is not None else None,
             owner_agency_id=0 if self.owner_agency_id is not None else None,
             include_revoked=self.include_revoked,
+            newest_first=self.newest_first,
         )
 
     def values(self) -> dict[str, Any]:
@@ -128,6 +140,7 @@ class Filters:
             text = f"%{escaped}%"
         found = {
             "f_added_after": self.added_after_us,
+            "f_added_before": self.added_before_us,
             "f_ids": list(self.ids),
             "f_types": list(self.types),
             "f_exact": self._exact_versions(),
@@ -141,6 +154,8 @@ class Filters:
         out: list[ColumnElement[bool]] = []
         if self.added_after_us is not None:
             out.append(IntelObject.added_us > bindparam("f_added_after", type_=BigInteger))
+        if self.added_before_us is not None:
+            out.append(IntelObject.added_us < bindparam("f_added_before", type_=BigInteger))
         if self.ids:
             out.append(IntelObject.stix_id.in_(bindparam("f_ids", expanding=True)))
         if self.types:
@@ -247,7 +262,7 @@ def _page_statement(
     return (
         _readable(principal, day, grants, [_COLUMNS[c] for c in columns], dialect)
         .where(scope.criterion(by_id=by_id), *shape.criteria())
-        .order_by(order)
+        .order_by(order.desc() if shape.newest_first else order)
         # In the SQL text, not bound: with the limit known, PostgreSQL finds its generic plan
         # of a prepared page statement as good as a custom one and stops planning the
         # statement (~0.25 ms with a reader's grants) on every page.
@@ -295,7 +310,8 @@ def page(
     limit: int,
     columns: Sequence[str] = ("added_us", "body"),
 ) -> tuple[list[Any], bool]:
-    """Up to ``limit`` rows oldest-added first, and whether more exist (TAXII §3.3, §3.5).
+    """Up to ``limit`` rows oldest-added first (newest first with ``filters.newest_first``),
+    and whether more exist (TAXII §3.3, §3.5).
     ``columns`` are names of ``intel_object`` columns, or ``"object"`` for the whole row."""
     stmt = _statement_for(
         session,
@@ -513,6 +529,41 @@ def granting_agreements(
     return out
 
 
+def referring(
+    session: Session,
+    principal: Principal,
+    day: date,
+    *,
+    ref_id: str,
+    columns: Sequence[str],
+    limit: int,
+) -> tuple[list[Any], bool]:
+    """Up to ``limit`` (reference, referring object) rows of the current versions that
+    refer to ``ref_id`` and that ``principal`` may read on ``day``, the most recently
+    stored first, and whether there are more. The release policy is in the statement: a
+    referrer the principal may not read is never fetched. Columns: ``columns`` of
+    ``intel_object``, then ``property`` and ``relation``, a relationship's body (None for
+    every other type: a report's, with its thousand ``object_refs``, is not read)."""
+    relation = case((IntelObject.type == "relationship", IntelObject.body), else_=None)
+    stmt = (
+        readable(
+            session,
+            principal,
+            day,
+            *[_COLUMNS[c] for c in columns],
+            IntelReference.property,
+            relation.label("relation"),
+        )
+        .join(IntelReference, IntelReference.object_seq == IntelObject.seq)
+        .where(IntelReference.ref_id == ref_id)
+        # The key's order (ref_id, object_seq, property): the walk stops at limit + 1.
+        .order_by(IntelReference.object_seq.desc(), IntelReference.property)
+        .limit(limit + 1)
+    )
+    rows = list(session.execute(stmt))
+    return rows[:limit], len(rows) > limit
+
+
 # --- writes ------------------------------------------------------------------------------
 
 
@@ -607,6 +658,21 @@ def insert_versions(
         ],
     )
     return seqs
+
+
+def replace_references(
+    session: Session, superseded: Sequence[int], rows: Sequence[tuple[str, int, str]]
+) -> None:
+    """Drop the reference rows of the versions ``superseded`` (no longer their object's
+    newest) and insert ``rows`` (ref_id, object_seq, property) of the new current ones,
+    in one INSERT, in the order of the table's key."""
+    for chunk in _chunks(list(superseded)):
+        session.execute(delete(IntelReference).where(IntelReference.object_seq.in_(chunk)))
+    insert_rows(
+        session,
+        _REFERENCES,
+        [{"ref_id": r, "object_seq": seq, "property": p} for r, seq, p in sorted(rows)],
+    )
 
 
 def refresh_first_last(session: Session, agency_id: int, stix_ids: Iterable[str]) -> None:
@@ -727,6 +793,7 @@ def objects_of_agency(session: Session, agency_id: int) -> tuple[int, int]:
 # ``storage/statistics.py``): ingest counts what it inserts, and the intel tables'
 # statistics are refreshed past a tenth of growth.
 STATISTICS = GrowthStatistics(
-    tables=("intel_object", "intel_release", "intel_recipient"), counted="intel_object"
+    tables=("intel_object", "intel_release", "intel_recipient", "intel_reference"),
+    counted="intel_object",
 )
 note_inserted = STATISTICS.note_inserted

@@ -70,6 +70,24 @@ class IntelPage(BaseModel):
     next: str | None
 
 
+class IntelReferrer(IntelSummary):
+    """An object whose current version refers to another one by ``property``
+    (``object_refs``, ``target_ref``...); a relationship also gives its type and its other
+    end."""
+
+    property: str
+    relationship_type: str | None = None
+    other_ref: str | None = Field(default=None, description="a relationship's other end")
+
+
+class ReferrerPage(BaseModel):
+    """Objects referring to one, the most recently stored first; ``more`` when there are
+    more than the page (of those the reader may read: nothing counts the others)."""
+
+    items: list[IntelReferrer]
+    more: bool
+
+
 class IntelRead(IntelSummary):
     """One object version with its markings banner; release details only for its owner."""
 

@@ -35,7 +35,9 @@ from taawun.intel.repository import Filters, Scope
 from taawun.intel.schemas import (
     IntelPage,
     IntelRead,
+    IntelReferrer,
     IntelSummary,
+    ReferrerPage,
 )
 from taawun.intel.times import format_us, parse_us
 from taawun.registry import service as registry
@@ -191,19 +193,23 @@ def list_intel(
     owner: str | None = None,
     agreement: str | None = None,
     added_after: str | None = None,
+    added_before: str | None = None,
+    newest_first: bool = False,
     include_revoked: bool = False,
     limit: int = 50,
     exact_count: bool = False,
     clock: Clock | None = None,
 ) -> IntelPage:
-    """What the principal may read, newest version of each object, oldest added first.
+    """What the principal may read, newest version of each object, oldest added first (or
+    newest first with ``newest_first``, as the web UI's feed shows it).
 
-    ``added_after`` is a timestamp (or the ``next`` of a previous page); ``text`` matches
-    names, pattern text and observable values; ``owner`` is an agency; ``agreement`` limits
-    to what was released under it. ``total`` counts what matches up to ``COUNT_CAP``
-    (``total_capped`` when there is more), or all of it with ``exact_count``: a count walks
-    every readable row, and done for every page it grew with the store until it was most of
-    a node's work under load (``benchmarks/load.py``).
+    ``added_after`` and ``added_before`` are timestamps; the ``next`` of a page is where the
+    next one starts: its ``added_after``, or with ``newest_first`` its ``added_before``.
+    ``text`` matches names, pattern text and observable values; ``owner`` is an agency;
+    ``agreement`` limits to what was released under it. ``total`` counts what matches up to
+    ``COUNT_CAP`` (``total_capped`` when there is more), or all of it with ``exact_count``:
+    a count walks every readable row, and done for every page it grew with the store until
+    it was most of a node's work under load (``benchmarks/load.py``).
     """
     require_member(principal)
     if not 1 <= limit <= MAX_LIMIT:
@@ -216,10 +222,12 @@ def list_intel(
     )
     filters = Filters(
         added_after_us=parse_us(added_after, field="added_after") if added_after else None,
+        added_before_us=parse_us(added_before, field="added_before") if added_before else None,
         types=tuple(types),
         text=text,
         owner_agency_id=owner_id,
         include_revoked=include_revoked,
+        newest_first=newest_first,
     )
     scope = Scope(agreement_id=agreement_id)
     rows, more = repository.page(
@@ -290,6 +298,52 @@ def readable_summaries(
         how="linked",
     )
     return [_summary(r) for r in rows]
+
+
+def referring(
+    principal: Principal,
+    session: Session,
+    *,
+    stix_id: str,
+    limit: int = 50,
+    clock: Clock | None = None,
+) -> ReferrerPage:
+    """The objects ``principal`` may read now whose current version refers to ``stix_id``
+    (``_references`` says by which properties), each with the property, the most recently
+    stored first, at most ``limit``, and whether there are more. One query through the
+    release policy: a referrer the principal may not read is left out as a missing one is,
+    and nothing counts them. ``stix_id`` itself need not be readable: a referrer it may
+    read names that id in its own body anyway. Reads of CONFIDENTIAL and above are audited
+    as a list's are."""
+    require_member(principal)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit: must be between 1 and {MAX_LIMIT}", field="limit", value=limit)
+    clock = clock or SystemClock()
+    day = clock.now().date()
+    rows, more = repository.referring(
+        session, principal, day, ref_id=stix_id, columns=SUMMARY_COLUMNS, limit=limit
+    )
+    read = {
+        r.seq: (r.seq, r.stix_id, r.version_us, r.classification, r.owner_state_id) for r in rows
+    }
+    audit_reads(principal, session, day, list(read.values()), clock=clock, how="referring")
+    return ReferrerPage(items=[_referrer(r) for r in rows], more=more)
+
+
+_OTHER_END = {"source_ref": "target_ref", "target_ref": "source_ref"}
+
+
+def _referrer(row: Any) -> IntelReferrer:
+    """A row of ``repository.referring``: the summary, the property, and for a relationship
+    (whose body came with it, ``relation``) its type and other end."""
+    relation = orjson.loads(row.relation) if row.relation is not None else {}
+    other = _OTHER_END.get(row.property)
+    return IntelReferrer(
+        **_summary(row).model_dump(),
+        property=row.property,
+        relationship_type=relation.get("relationship_type"),
+        other_ref=relation.get(other) if other else None,
+    )
 
 
 def show(

@@ -46,7 +46,10 @@ UI_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'"
 )
-REPORT_PREFIXES = ("/api/v1/analytics/reports/",)  # analytics/_api_pictures.py
+REPORT_PREFIXES = (  # analytics/_api_pictures.py; the pages' copy: web/ui/analytics/files.py
+    "/api/v1/analytics/reports/",
+    "/analytics/reports/",
+)
 CACHEABLE_PATHS = frozenset({"/health"})
 STATIC_PREFIXES = ("/static/",)  # where static assets (the docs' scripts and styles) are served
 
@@ -133,7 +136,8 @@ class SecurityHeaders:
         if path in self.docs_paths:
             await self._docs_page(scope, receive, send, no_store=no_store)
             return
-        ours = self._report_headers if path.startswith(REPORT_PREFIXES) else self._api_headers
+        report = path.startswith(REPORT_PREFIXES)
+        ours = self._report_headers if report else self._api_headers
         added = [*ours, _NO_STORE] if no_store else ours
         page = is_ui_path(path) and path not in self.cacheable_paths
         added_to_page = [*self._ui_headers, _NO_STORE] if no_store else self._ui_headers
@@ -142,7 +146,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", ())
                 # A page of the UI (HTML on a UI path) gets UI_POLICY; anything else, the API's.
-                html = page and _is_html(headers)
+                # A report (200) keeps its own policy; its error page is a UI page.
+                html = page and _is_html(headers) and not (report and message["status"] == 200)
                 message["headers"] = self._with(headers, added_to_page if html else added)
             await send(message)
 

@@ -1,112 +1,66 @@
-"""The agreements pages: the list with its filters, and one agreement.
+"""The agreements pages: the list with its filters, one agreement, and the changes taken
+from its page (suspend, resume, terminate, leave).
 
-Both go through ``registry.service`` exactly as the REST API does (``list_agreements``,
-``get_agreement``), so what a user sees is what the registry's policy lets them read: a
-confidential agreement is listed only for its parties' users, and for anyone else its page
-is the same 404 page as a reference that names nothing. The list is paginated by the
-database, 50 a page.
+Everything goes through ``registry`` exactly as the REST API does (``list_agreements``,
+``get_agreement``, ``lifecycle.*``), so what a user sees is what the registry's policy lets
+them read: a confidential agreement is listed only for its parties' users, and for anyone
+else its page is the same 404 page as a reference that names nothing. The list is paginated
+by the database, 50 a page.
 
 The filter form works without script (a plain GET); with htmx it asks for the same URL with
 ``HX-Request`` and gets only the results (``_agreements_results.html.j2``), which replace
 the list, the URL being pushed to the history. A history restore (``HX-History-Restore-
 Request``) gets the whole page, since it replaces the whole body.
+
+An agreement's page offers the changes the consent policy lets the user ask for
+(``agreement_actions``); the use cases check again, and a refused change is the page again
+with the reason (403, 409 or 400). Proposing and amending are ``agreement_forms.py``, the
+proposals ``agreement_proposals.py``; their routers come first, so ``/agreements/new`` is
+the form and not an agreement called "new".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from sqlalchemy.orm import Session
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from taawun.core.errors import InvalidInput, NotFound, TaawunError
-from taawun.core.integers import INT32_MAX, bounded_int, is_ascii_digits
+from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TaawunError
 from taawun.core.principal import Principal
-from taawun.registry import service
-from taawun.registry.schemas import AgreementRead, ProposalRead
-from taawun.registry.vocabulary import AGREEMENT_STATUSES, DOMAINS
-from taawun.web.ui.deps import PageSessionDep, PageUserDep
-from taawun.web.ui.templates import N_, render
+from taawun.registry import lifecycle, service
+from taawun.registry.changes import AMENDABLE_STATUSES
+from taawun.registry.policy import CONSENT
+from taawun.registry.schemas import AgreementOutcome, AgreementRead, ProposalRead
+from taawun.registry.vocabulary import USER_SOURCE
+from taawun.web.ui import agreement_forms, agreement_proposals
+from taawun.web.ui.agreement_forms import may_propose, parse_day, refusal, refusal_status
+from taawun.web.ui.agreement_labels import (
+    DOMAIN_LABELS,
+    DONE_MESSAGES,
+    PROPOSAL_LABELS,
+    PROPOSAL_STATUS_LABELS,
+    PROVISION_LABELS,
+    STATUS_LABELS,
+    TERM_LABELS,
+)
+from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, clock_of
+from taawun.web.ui.paging import page_number, wants_fragment
+from taawun.web.ui.templates import render
 
 router = APIRouter()
+router.include_router(agreement_forms.router)
+router.include_router(agreement_proposals.router)
 
 PAGE_SIZE: Final = 50
 RESULTS_ID: Final = "agreement-results"  # the element htmx swaps (in both templates)
 
 
-DOMAIN_LABELS: Final[dict[str, str]] = {
-    "mutual_defense": N_("Mutual defence"),
-    "offense": N_("Offence"),
-    "neutrality": N_("Neutrality"),
-    "non_aggression": N_("Non-aggression"),
-    "consultation": N_("Consultation"),
-    "intelligence_sharing": N_("Intelligence sharing"),
-    "training": N_("Training"),
-    "joint_exercises": N_("Joint exercises"),
-    "combined_operations": N_("Combined operations"),
-    "technology_exchange": N_("Technology exchange"),
-    "military_aid": N_("Military aid"),
-}
-STATUS_LABELS: Final[dict[str, str]] = {
-    "proposed": N_("Proposed"),
-    "in_force": N_("In force"),
-    "suspended": N_("Suspended"),
-    "terminated": N_("Terminated"),
-    "expired": N_("Expired"),
-    "declined": N_("Declined"),
-    "withdrawn": N_("Withdrawn"),
-}
-PROPOSAL_LABELS: Final[dict[str, str]] = {
-    "record": N_("Proposed as a new agreement"),
-    "amend": N_("Amendment proposed"),
-    "resume": N_("Resumption proposed"),
-}
-PROPOSAL_STATUS_LABELS: Final[dict[str, str]] = {
-    "open": N_("open"),
-    "accepted": N_("accepted"),
-    "declined": N_("declined"),
-    "withdrawn": N_("withdrawn"),
-}
-PROVISION_LABELS: Final[dict[str, str]] = {  # ATOP 5.1 codebook variables, decoded on import
-    "military_contact": N_("Military contact"),
-    "military_aid": N_("Military aid"),
-    "integrated_command": N_("Integrated command"),
-    "subordination": N_("Subordination of forces"),
-    "organizations": N_("Organizations created"),
-    "bases": N_("Bases and troop placements"),
-    "contributions": N_("Contributions specified"),
-    "specific_threat": N_("Specific threat"),
-    "threat_states": N_("Threatening states (COW codes)"),
-    "arms": N_("Arms"),
-    "termination": N_("How it ended"),
-}
-TERM_LABELS: Final[dict[str, str]] = {  # the keys of terms the importers write
-    "conditional": N_("Conditional"),
-    "label": N_("Kind"),
-    "title_source": N_("Source of the title"),
-    "date_precision": N_("Precision of the dates"),
-    "end_date_precision": N_("Precision of the end date"),
-}
-assert set(DOMAIN_LABELS) == set(DOMAINS) and set(STATUS_LABELS) == set(AGREEMENT_STATUSES)
-
 Text = Annotated[str, Query(max_length=200)]
-
-
-def _wants_fragment(request: Request) -> bool:
-    """An htmx request for the results only (not a history restore, which needs the page)."""
-    headers = request.headers
-    return headers.get("hx-request") == "true" and "hx-history-restore-request" not in headers
-
-
-def _page_number(value: str) -> int:
-    """``?page=``, leniently: anything that is not a page number is the first page."""
-    text = value.strip()
-    number = bounded_int(text, maximum=INT32_MAX // PAGE_SIZE) if is_ascii_digits(text) else None
-    return number if number else 1
 
 
 def _query(filters: dict[str, Any], page: int) -> str:
@@ -144,7 +98,7 @@ def agreements_page(
         "q": q.strip(),
         "status": status.strip(),
     }
-    number = _page_number(page)
+    number = page_number(page)
     error: TaawunError | None = None
     try:
         found = service.list_agreements(
@@ -178,8 +132,9 @@ def agreements_page(
         "domains": DOMAIN_LABELS,
         "statuses": STATUS_LABELS,
         "results_id": RESULTS_ID,
+        "may_propose": may_propose(user),
     }
-    fragment = _wants_fragment(request)
+    fragment = wants_fragment(request)
     template = "_agreements_results.html.j2" if fragment else "agreements.html.j2"
     # htmx does not swap a 4xx answer: the filter's error is shown with a 200 there.
     response = render(
@@ -198,23 +153,106 @@ def agreement_page(
     """One agreement; a hidden one raises ``NotFound`` as a missing one does, and both
     become the same 404 page."""
     agreement = service.get_agreement(user, session, ref=ref)
-    timeline = _timeline(agreement, _proposals_of(user, session, agreement.id))
-    return render(
-        request,
-        "agreement.html.j2",
-        {
-            "agreement": agreement,
-            "provisions": agreement.terms.get("provisions") or {},
-            "other_terms": {
-                k: v for k, v in agreement.terms.items() if k not in ("atop", "provisions")
-            },
-            "timeline": timeline,
-            "domains": DOMAIN_LABELS,
-            "statuses": STATUS_LABELS,
-            "provision_labels": PROVISION_LABELS,
-            "term_labels": TERM_LABELS,
+    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
+    return _agreement_page(request, user, session, agreement, done=done)
+
+
+def _agreement_page(
+    request: Request,
+    user: Principal,
+    session: Session,
+    agreement: AgreementRead,
+    *,
+    done: str | None = None,
+    refused: tuple[str, TaawunError] | None = None,
+) -> HTMLResponse:
+    """The agreement's page; with ``refused`` (the verb and why), shown again after a
+    refused change, with the status of the refusal."""
+    proposals = _proposals_of(user, session, agreement.id)
+    today = clock_of(request).now().date()
+    open_proposal = next((p for p in proposals if p.status == "open"), None)
+    context = {
+        "agreement": agreement,
+        "provisions": agreement.terms.get("provisions") or {},
+        "other_terms": {
+            k: v for k, v in agreement.terms.items() if k not in ("atop", "provisions")
         },
+        "timeline": _timeline(agreement, proposals),
+        "open_proposal": open_proposal,
+        "open_proposal_label": PROPOSAL_LABELS.get(open_proposal.kind, open_proposal.kind)
+        if open_proposal
+        else None,
+        "actions": agreement_actions(user, agreement, today, open_proposal is not None),
+        "done": done,
+        "refused_verb": refused[0] if refused else None,
+        "error": refusal(refused[1]) if refused else None,
+        "domains": DOMAIN_LABELS,
+        "statuses": STATUS_LABELS,
+        "provision_labels": PROVISION_LABELS,
+        "term_labels": TERM_LABELS,
+    }
+    status = refusal_status(refused[1]) if refused else 200
+    return render(request, "agreement.html.j2", context, status)
+
+
+def agreement_actions(
+    user: Principal, agreement: AgreementRead, today: date, pending: bool
+) -> dict[str, bool]:
+    """The changes the consent policy lets ``user`` ask for (what ``changes`` and
+    ``lifecycle`` check again): a liaison or admin of a current party changes an agreement
+    recorded on the node (never the imported record); an admin of another state may only
+    suspend it; amending and resuming wait while a proposal of it is open (``pending``)."""
+    if user.system or agreement.source != USER_SOURCE:
+        return dict.fromkeys(LIFECYCLE, False) | {"amend": False}
+    current = {p.state.id for p in agreement.party_spells if p.exited is None or p.exited >= today}
+    party = CONSENT.acts_for(user, current) is not None
+    status = agreement.status
+    return {
+        "amend": party and not pending and status in AMENDABLE_STATUSES,
+        "suspend": status == "in_force" and (party or CONSENT.may_suspend_for_the_node(user)),
+        "resume": party and not pending and status == "suspended",
+        "terminate": party and status in ("in_force", "suspended"),
+        "leave": party and status in ("in_force", "suspended") and len(current) >= 3,
+    }
+
+
+Change = Callable[..., AgreementRead | AgreementOutcome]
+LIFECYCLE: Final[dict[str, tuple[Change, str]]] = {  # verb: (use case, ?done= key)
+    "suspend": (lifecycle.suspend_agreement, "suspended"),
+    "resume": (lifecycle.resume_agreement, "resumed"),
+    "terminate": (lifecycle.terminate_agreement, "terminated"),
+    "leave": (lifecycle.leave_agreement, "left"),
+}
+
+
+def _lifecycle_route(verb: str) -> None:
+    change, done = LIFECYCLE[verb]
+
+    def route(
+        request: Request,
+        ref: str,
+        user: PageUserDep,
+        session: PageSessionDep,
+        on: Annotated[str, Form(max_length=40)] = "",
+    ) -> Response:
+        agreement = service.get_agreement(user, session, ref=ref)  # hidden: the 404 page
+        try:
+            day = parse_day(on, "on")
+            outcome = change(user, session, ref=agreement.id, on=day, clock=clock_of(request))
+        except (InvalidInput, NotFound, Conflict, PermissionDenied) as refused:
+            return _agreement_page(request, user, session, agreement, refused=(verb, refused))
+        if isinstance(outcome, AgreementOutcome):
+            return agreement_forms.after(outcome, done)
+        return RedirectResponse(f"/agreements/{outcome.id}?done={done}", 303)
+
+    route.__doc__ = f"{verb.capitalize()} the agreement (``lifecycle``); 303 back to it."
+    router.post(f"/agreements/{{ref}}/{verb}", name=f"ui_{verb}_agreement", dependencies=[CsrfDep])(
+        route
     )
+
+
+for _verb in LIFECYCLE:
+    _lifecycle_route(_verb)
 
 
 def _proposals_of(user: Principal, session: Session, agreement_id: int) -> list[ProposalRead]:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from taawun.access.deps import _call, _clock, request_transaction
+from taawun.access.deps import clock_of, request_transaction, run_inline
 from taawun.core.principal import Principal
 from taawun.web.ui import sessions
 from taawun.web.ui.templates import CSRF_COOKIE, CSRF_STATE, LANGUAGES, USER_STATE
@@ -61,10 +61,12 @@ async def page_work_dep(request: Request) -> AsyncIterator[PageWork]:
     """One session and one transaction per page request, the signed-in user (if any)
     found first in it; committed when the endpoint returns, rolled back on any error."""
     state = request.app.state
-    clock = _clock(request)
+    clock = clock_of(request)
     async with request_transaction(request) as (session, inline):
         token = request.cookies.get(sessions.COOKIE)
-        found = await _call(inline, partial(sessions.resolve, session, token=token, clock=clock))
+        found = await run_inline(
+            inline, partial(sessions.resolve, session, token=token, clock=clock)
+        )
         if found is not None:
             setattr(request.state, USER_STATE, found.principal)
             setattr(request.state, CSRF_STATE, found.csrf_secret)
@@ -125,3 +127,23 @@ async def switch_language(request: Request) -> None:
     rest = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
     raise LanguageSwitch(lang if lang in LANGUAGES else None, target)
+
+
+__all__ = [  # clock_of too: the pages' clock is the API's (``access.deps``)
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "CsrfDep",
+    "CsrfRefused",
+    "LanguageSwitch",
+    "PageSessionDep",
+    "PageUserDep",
+    "PageWork",
+    "PageWorkDep",
+    "SignInRequired",
+    "check_csrf",
+    "clock_of",
+    "page_session_dep",
+    "page_user_dep",
+    "page_work_dep",
+    "switch_language",
+]

@@ -16,13 +16,12 @@ from starlette.responses import RedirectResponse, Response
 
 from taawun.access import service as access
 from taawun.access.schemas import AuditEntryRead
-from taawun.core.clock import Clock
 from taawun.core.errors import PermissionDenied, TooManyRequests, Unauthenticated
 from taawun.core.principal import Principal
 from taawun.registry import service as registry
 from taawun.registry.schemas import StateRef
-from taawun.web.ui import sessions
-from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, PageWorkDep
+from taawun.web.ui import admin, analytics, cooperation, intel, sessions
+from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, PageWorkDep, clock_of
 from taawun.web.ui.templates import N_, gettext_for, language_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,11 +31,6 @@ LOGIN_LIMITED = N_("Too many failed sign-ins; try again later.")
 DASHBOARD_ROWS = 10
 AUDIT_ROWS = 10
 FormText = Annotated[str, Form(max_length=1000)]
-
-
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
 
 
 def safe_next(target: str | None) -> str:
@@ -81,7 +75,7 @@ def sign_in(
     start a session. A failure says the same whether or not the username exists."""
     _ = gettext_for(language_of(request))
     session = work.session
-    clock = _clock(request)
+    clock = clock_of(request)
     source = request.client.host if request.client else None
     context = {"next": safe_next(next), "username": username}
     try:
@@ -134,7 +128,7 @@ def _recent_audit(session: Session, user: Principal) -> list[AuditEntryRead] | N
 def dashboard(request: Request, user: PageUserDep, session: PageSessionDep) -> Response:
     """My state's agreements in force and the proposals awaiting its acceptance; for those
     who may read the audit log, its latest events."""
-    today = _clock(request).now().date()
+    today = clock_of(request).now().date()
     state = _my_state(session, user)
     in_force: list[object] = []
     in_force_total = 0
@@ -158,5 +152,9 @@ def dashboard(request: Request, user: PageUserDep, session: PageSessionDep) -> R
             "awaiting": awaiting[:DASHBOARD_ROWS],
             "awaiting_total": len(awaiting),
             "audit": _recent_audit(session, user),
+            **intel.dashboard_part(request, user, session),
+            **cooperation.dashboard_part(request, user, session),
+            **analytics.dashboard_part(request, user, session),
+            **admin.dashboard_part(request, user, session),
         },
     )

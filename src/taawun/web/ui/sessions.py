@@ -5,6 +5,12 @@ the session's CSRF secret and its times. A session ends after ``IDLE`` without a
 (sliding: ``expires_at`` moves on at most once a minute, as a deferred write so that a
 page read stays a read) and at the latest ``ABSOLUTE`` after sign-in, at sign-out (the row
 is deleted), and as soon as its user is disabled (the user is read afresh on every request).
+
+Expired rows are deleted at sign-in (``purge``): the user's own, and a bounded batch of
+everyone's (``purge_expired``), so the table holds the live sessions and at most a backlog
+that each sign-in works off. The node has no periodic task of its own to do it instead
+(``taawun serve`` runs only the audit checkpoints, and only when configured), and every
+session begins with a sign-in, so expired rows can never outnumber what sign-ins remove.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ COOKIE = "taawun_session"
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 TOUCH_RESOLUTION = timedelta(minutes=1)
+PURGE_BATCH = 500  # expired sessions of anyone deleted at one sign-in, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +113,31 @@ def end(session: Session, *, token: str | None) -> None:
         session.execute(delete(UiSession).where(UiSession.token_hash == digest(token)))
 
 
+def end_all(session: Session, *, user_id: int) -> None:
+    """End every session of the user (disabled, or their password reset by an admin)."""
+    session.execute(delete(UiSession).where(UiSession.user_id == user_id))
+
+
 def purge(session: Session, *, clock: Clock, user_id: int) -> None:
-    """Delete the user's expired sessions (at sign-in), so the table does not only grow."""
+    """At sign-in: delete the user's expired sessions, and a batch of anyone's
+    (``purge_expired``), so the table does not only grow."""
     now = clock.now()
     session.execute(
         delete(UiSession).where(UiSession.user_id == user_id, UiSession.expires_at <= now)
     )
+    purge_expired(session, clock=clock)
+
+
+def purge_expired(session: Session, *, clock: Clock, batch: int = PURGE_BATCH) -> int:
+    """Delete up to ``batch`` expired sessions of any user, oldest first; how many were.
+    ``expires_at`` is never past the absolute limit (``touch``), so it alone says expired."""
+    expired = (
+        select(UiSession.id)
+        .where(UiSession.expires_at <= clock.now())
+        .order_by(UiSession.expires_at, UiSession.id)
+        .limit(batch)
+    )
+    ids = list(session.scalars(expired))
+    if ids:
+        session.execute(delete(UiSession).where(UiSession.id.in_(ids)))
+    return len(ids)

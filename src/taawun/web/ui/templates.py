@@ -4,8 +4,9 @@ One Jinja2 environment per language (autoescaped, with the i18n extension and th
 language's ``Translations`` installed), so concurrent requests in different languages never
 share a gettext. Every page's context has ``_``/``gettext``/``ngettext``, ``lang``, ``dir``
 (``rtl`` for Arabic), ``user`` (the signed-in ``Principal`` or None), ``csrf_token``,
-``assets`` (the vendored asset URLs), ``path`` and the formatters ``format_date`` and
-``format_number`` for the language.
+``assets`` (the vendored asset URLs), ``path`` and the formatters ``format_date``,
+``format_number`` and ``state_name`` (a state's name in the language, ``registry.names``)
+for the language.
 
 The language: the cookie ``taawun_lang`` (set by ``?lang=``, see ``deps.switch_language``),
 else the best of ``Accept-Language``, else English.
@@ -28,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from taawun.registry.names import local_name
 from taawun.web.ui.assets import assets
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -93,7 +95,18 @@ def environment(lang: str) -> Environment:
     env.globals["format_date"] = lambda value: format_date(value, lang)
     env.globals["format_datetime"] = lambda value: format_datetime(value, lang)
     env.globals["format_number"] = lambda value: format_decimal(value, locale=lang)
+    env.globals["state_name"] = lambda state, iso3=None: state_name(state, lang, iso3)
     return env
+
+
+def state_name(state: Any, lang: str, iso3: str | None = None) -> str:
+    """A state's name in ``lang`` where the shipped crosswalk has it: ``state`` is anything
+    with ``name`` and ``iso3`` (``StateRef``, ``StateRead``), or a name with its ``iso3``."""
+    if state is None:
+        return ""
+    if isinstance(state, str):
+        return local_name(state, iso3, lang)
+    return local_name(str(state.name), getattr(state, "iso3", None) or iso3, lang)
 
 
 def format_date(value: date | datetime | None, lang: str) -> str:
