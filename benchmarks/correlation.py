@@ -4,7 +4,10 @@
     python benchmarks/correlation.py --objects 100000      # a quicker run
     python benchmarks/correlation.py --objects 100000 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-A node is prepared per run (migrations, the registry imported): 20 agencies of 10 states
+A node is prepared per run (migrations, the registry and the MISP warninglists imported, as
+on a served node; ``--no-warninglists`` leaves them out, as every figure before 2026-12-06
+did, which understated the index's cost: it classifies every new value against them):
+20 agencies of 10 states
 (two each), and four intelligence-sharing agreements recorded on the node: Turkey–Pakistan
 (the one measured), Saudi Arabia–UAE–Egypt–Jordan, Turkey–Azerbaijan–Qatar and
 Malaysia–Indonesia–Pakistan–Turkey. Each agency shares indicators through the real ingest
@@ -150,7 +153,7 @@ class Node:
     releases: dict[str, tuple[str, ...]]  # agency -> agreement ids (as text)
 
 
-def prepare(url: str) -> Node:
+def prepare(url: str, *, warninglists: bool = True) -> Node:
     from sqlalchemy.orm import Session
 
     from taawun.access import service as access
@@ -171,6 +174,8 @@ def prepare(url: str) -> Node:
     principals: dict[str, Any] = {}
     with Session(engine) as session:
         import_all(session)
+        if warninglists:  # as every served node has them (``taawun import`` loads them)
+            _import_warninglists(session, clock)
         agreements = {
             name: changes.record_agreement(
                 root,
@@ -209,6 +214,17 @@ def prepare(url: str) -> Node:
         for agency in principals
     }
     return Node(engine, principals, agreements, releases)
+
+
+def _import_warninglists(session: Any, clock: Any) -> None:
+    """The MISP warninglists, as the node's cooperation import loads them: the index then
+    classifies every new value against them, as it does on a served node."""
+    from taawun.cooperation.importers import warninglists
+    from taawun.registry.importers.report import ImportReport
+    from taawun.registry.importers.run import default_data_dir, import_sources
+
+    sources, _notes = warninglists.plan(session, default_data_dir(), clock)
+    import_sources(session, sources, ImportReport(), clock=clock)
 
 
 @contextmanager
@@ -416,6 +432,12 @@ def main() -> int:
     parser.add_argument(
         "--as-served", action="store_true", help="with the serving node's process settings"
     )
+    parser.add_argument(
+        "--no-warninglists",
+        action="store_true",
+        help="nodes without the MISP warninglists (a served node has them: figures before "
+        "2026-12-06 were taken so)",
+    )
     args = parser.parse_args()
     console = Console()
     folder = Path(tempfile.mkdtemp(prefix="taawun-correlation-"))
@@ -440,7 +462,7 @@ def main() -> int:
             if drop:
                 drops.append(drop)
             with listening(on):
-                nodes.append((prepare(url), Run(label), on))
+                nodes.append((prepare(url, warninglists=not args.no_warninglists), Run(label), on))
         ingest(nodes, args.objects, args.seed, console)
         node, on_run, _ = nodes[0]
         query(node, on_run, args.repeat)
