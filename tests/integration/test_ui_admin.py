@@ -388,3 +388,17 @@ def test_the_admin_pages_in_arabic(admin: TestClient) -> None:
     for answer in answers:
         assert answer.status_code == 200
         assert '<html lang="ar" dir="rtl">' in answer.text
+
+
+def test_the_audit_api_refuses_an_until_before_since(node: Node) -> None:
+    before = len(api(node, "tr.admin", "/audit?limit=1000"))
+    refused = node.client.get(
+        "/api/v1/audit",
+        params={"since": "2026-12-06T00:00:00Z", "until": "2026-12-05T00:00:00Z"},
+        headers=node.auth("tr.admin"),
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "until"
+    assert len(api(node, "tr.admin", "/audit?limit=1000")) == before  # a read: nothing written
+    page = api(node, "tr.admin", "/audit?limit=3")
+    older = api(node, "tr.admin", f"/audit?limit=3&before={page[-1]['seq']}")
+    assert older and all(e["seq"] < page[-1]["seq"] for e in older)

@@ -634,3 +634,12 @@ def test_an_object_page_shows_what_refers_to_it_as_the_user_may_read_it(
     assert kept["id"] not in api_referrers("pk.liaison", shared.malware)
     assert kept["id"] in api_referrers("tr.liaison", shared.malware)
     assert api_referrers("sa.liaison", shared.malware) == []
+
+
+def test_the_api_names_a_bad_added_before(node: Node, shared: Shared) -> None:
+    answer = node.client.get(
+        API,
+        params={"newest_first": "true", "added_before": "soon"},
+        headers=node.auth("pk.liaison"),
+    )
+    assert answer.status_code == 422 and answer.json()["field"] == "added_before"

@@ -33,7 +33,7 @@ from taawun.registry.schemas import (
     AgreementUpdate,
 )
 from taawun.web.ui.agreement_labels import CLEARANCES, DOMAIN_LABELS, FIELD_LABELS
-from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, clock_of
+from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, clock_of, my_state
 from taawun.web.ui.templates import render
 
 router = APIRouter(include_in_schema=False)
@@ -112,9 +112,7 @@ def terms_text(terms: dict[str, Any]) -> str:
 
 def my_state_key(session: Session, user: Principal) -> str:
     """The user's state as a form names it (ISO3), or nothing for a user of no state."""
-    if user.state_id is None:
-        return ""
-    state = registry.state_refs(session, [user.state_id]).get(user.state_id)
+    state = my_state(session, user)
     return "" if state is None else (state.iso3 or state.name)
 
 

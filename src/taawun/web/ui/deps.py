@@ -21,11 +21,21 @@ from sqlalchemy.orm import Session
 
 from taawun.access.deps import clock_of, request_transaction, run_inline
 from taawun.core.principal import Principal
+from taawun.registry import service as registry
+from taawun.registry.schemas import StateRef
 from taawun.web.ui import sessions
 from taawun.web.ui.templates import CSRF_COOKIE, CSRF_STATE, LANGUAGES, USER_STATE
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+
+
+def my_state(session: Session, user: Principal) -> StateRef | None:
+    """The signed-in user's state (None for a user of no state): what the pages' forms and
+    filters fill in for "my state"."""
+    if user.state_id is None:
+        return None
+    return registry.state_refs(session, [user.state_id]).get(user.state_id)
 
 
 class SignInRequired(Exception):
@@ -142,6 +152,7 @@ __all__ = [  # clock_of too: the pages' clock is the API's (``access.deps``)
     "SignInRequired",
     "check_csrf",
     "clock_of",
+    "my_state",
     "page_session_dep",
     "page_user_dep",
     "page_work_dep",

@@ -21,7 +21,7 @@ from taawun.core.principal import Principal
 from taawun.registry import service as registry
 from taawun.registry.schemas import StateRef
 from taawun.web.ui import admin, analytics, cooperation, intel, sessions
-from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, PageWorkDep, clock_of
+from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, PageWorkDep, clock_of, my_state
 from taawun.web.ui.templates import N_, gettext_for, language_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -106,12 +106,6 @@ def sign_out(request: Request, work: PageWorkDep) -> Response:
     return response
 
 
-def _my_state(session: Session, user: Principal) -> StateRef | None:
-    if user.state_id is None:
-        return None
-    return registry.state_refs(session, [user.state_id]).get(user.state_id)
-
-
 def _state_key(state: StateRef) -> str:
     return str(state.cow_code) if state.cow_code is not None else (state.iso3 or state.name)
 
@@ -129,7 +123,7 @@ def dashboard(request: Request, user: PageUserDep, session: PageSessionDep) -> R
     """My state's agreements in force and the proposals awaiting its acceptance; for those
     who may read the audit log, its latest events."""
     today = clock_of(request).now().date()
-    state = _my_state(session, user)
+    state = my_state(session, user)
     in_force: list[object] = []
     in_force_total = 0
     in_force_url = "/agreements"

@@ -26,9 +26,8 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TaawunError
 from taawun.core.principal import Principal, Role
-from taawun.registry import service as registry
-from taawun.registry.schemas import StateRef
 from taawun.web.ui import paging
+from taawun.web.ui.deps import my_state
 from taawun.web.ui.templates import render
 
 PAGE_SIZE: Final = paging.PAGE_SIZE
@@ -199,13 +198,6 @@ def attempt(call: Callable[[], T]) -> tuple[T | None, TaawunError | None]:
         return call(), None
     except (InvalidInput, NotFound) as refused:
         return None, refused
-
-
-def my_state(session: Session, user: Principal) -> StateRef | None:
-    """The user's state (None for a user of no state)."""
-    if user.state_id is None:
-        return None
-    return registry.state_refs(session, [user.state_id]).get(user.state_id)
 
 
 def my_state_key(session: Session, user: Principal) -> str | None:

@@ -21,7 +21,7 @@ from taawun.core.principal import Principal
 from taawun.registry import service as registry
 from taawun.registry.schemas import AgreementSummary
 from taawun.web.ui.cooperation import _common as common
-from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, clock_of
+from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, clock_of, my_state
 from taawun.web.ui.templates import render
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +63,7 @@ def _proposal_form(
         {
             "form": form,
             "agreements": _covering(request, user, session),
-            "mine": common.my_state(session, user),
+            "mine": my_state(session, user),
             **common.refusal(error),
         },
         status_code=common.status_of(error),
