@@ -1,19 +1,24 @@
 """Matching a batch of values against the common-value index (``warninglists.py`` says
 which lists and why; this module says how a hit is found and what it means).
 
-For a batch: one lookup of the exact values by kind, one of every suffix of every host
-(``mail.google.com`` asks for itself, ``google.com`` and ``com``), one of every address
-masked at each prefix length the index holds, one range lookup of the networks inside
-each network value, and one read of the patterns for the kinds present. Then, per value,
-the node's entries decide if any matches (the most specific one), else the lists.
+For a batch, against the lists as the process holds them (``_common_held.py``): the exact
+values and every suffix of every host (``mail.google.com`` asks for itself, ``google.com``
+and ``com``) that some list may hold, asked of the database (most values: none); every
+address masked at the prefix lengths the lists have under it, and the patterns, in the
+process; one range lookup of the listed networks inside each network value. The node's
+entries (few, changed at any time) are read from the database on every batch. A small batch
+while nothing is held asks the database for everything. Then, per value, the node's entries
+decide if any matches (the most specific one), else the lists.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, Literal
@@ -21,9 +26,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from taawun.cooperation.threats import _common_held, kinds
 from taawun.cooperation.threats import _common_networks as networks
 from taawun.cooperation.threats import common_repository as repo
-from taawun.cooperation.threats import kinds
 from taawun.cooperation.threats.normalize import DOTTED_QUAD
 
 Effect = Literal["common", "note"]
@@ -118,11 +123,11 @@ def _probe(kind: str, value: str) -> _Probe:
             probe.bare = parts.path in ("", "/") and not parts.query and not parts.fragment
     elif kind in kinds.NETWORKS:
         # Most values: a canonical dotted quad, read as ``ip_network`` reads it (a /32) at a
-        # tenth of its ~20 µs.
+        # thirtieth of its ~20 µs (``inet_aton`` would also take "1.2" or "0x7f.1": the
+        # pattern lets only the canonical form through).
         if DOTTED_QUAD.match(value) is not None:
-            a, b, c, d = value.split(".")
             probe.family, probe.prefix = 4, 32
-            probe.number = (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+            probe.number = int.from_bytes(socket.inet_aton(value), "big")
             return probe
         try:
             net = ipaddress.ip_network(value, strict=False)
@@ -163,58 +168,110 @@ def mask(number: int, prefix: int, family: int) -> int:
     return (number >> (bits - prefix)) << (bits - prefix) if prefix else 0
 
 
-def judge(session: Session, values: Sequence[Key]) -> dict[Key, Verdict]:
+def judge(session: Session, values: Sequence[Key], *, explain: bool = True) -> dict[Key, Verdict]:
+    """The verdict on each value some list or node entry matches; with ``explain``, the
+    matches behind it too (``Verdict.found``; the index's flags need only ``flag``)."""
     probes = [_probe(kind, value) for kind, value in dict.fromkeys(values)]
     if not probes:
         return {}
-    # The lists' metadata: needed for the networks' token, and to decide on any match.
-    lists = repo.lists(session) if any(p.family for p in probes) else None
-    _exact(session, probes)
-    _hosts(session, probes)
-    _networks(session, probes, lists or {})
-    _patterns(session, probes)
+    # The lists as the process holds them (``_common_held.py``); None: ask the database.
+    held = _common_held.held(session, len(probes))
+    node = _Entries.of(repo.entry_rows(session))
+    _exact(session, probes, held, node)
+    _hosts(session, probes, held, node)
+    _networks(session, probes, held, node)
+    _patterns(session, probes, held)
     if not any(p.matches for p in probes):
         return {}
-    lists = lists if lists is not None else repo.lists(session)
+    lists = held.lists if held is not None else repo.lists(session)
     entry_ids = {m.entry_id for p in probes for m in p.matches if m.entry_id is not None}
     entries = repo.entries(session, entry_ids)
     verdicts = {}
     for probe in probes:
         if probe.matches:
-            verdicts[probe.key] = _decide(probe, lists, entries)
+            verdicts[probe.key] = _decide(probe, lists, entries, explain=explain)
     return verdicts
 
 
-def _exact(session: Session, probes: list[_Probe]) -> None:
-    by_kind: dict[str, dict[str, _Probe]] = defaultdict(dict)
-    for p in probes:
-        if p.key[0] not in kinds.NETWORKS:
-            by_kind[p.key[0]][p.key[1]] = p
-    pairs = [(kind, value) for kind, wanted in by_kind.items() for value in wanted]
-    for kind, value, list_id, entry_id in repo.exact_rows(session, pairs):
-        by_kind[kind][value].matches.append(Match("exact", value, EXACT_RANK, list_id, entry_id))
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    """The node's entries as a batch matches them: entry ids by exact value, by host name,
+    and the network entries."""
+
+    exact: dict[Key, list[int]]
+    hosts: dict[str, list[int]]
+    networks: networks.Networks
+
+    @classmethod
+    def of(cls, rows: list[repo.EntryRow]) -> _Entries:
+        exact: dict[Key, list[int]] = defaultdict(list)
+        hosts: dict[str, list[int]] = defaultdict(list)
+        for scope, kind, value, _, _, entry_id in rows:
+            if scope == "exact":
+                exact[(kind, value)].append(entry_id)
+            elif scope == "host":
+                hosts[value].append(entry_id)
+        return cls(dict(exact), dict(hosts), networks.of_entries(rows))
 
 
-def _hosts(session: Session, probes: list[_Probe]) -> None:
+def _exact(
+    session: Session, probes: list[_Probe], held: _common_held.Held | None, node: _Entries
+) -> None:
+    wanted = {p.key: p for p in probes if p.key[0] not in kinds.NETWORKS}
+    if not wanted:
+        return
+    # Only the values some list may hold are asked of the database (all, when none is held).
+    pairs = list(wanted)
+    for kind, value, list_id in repo.exact_rows(
+        session, pairs if held is None else held.exact.candidates(pairs)
+    ):
+        wanted[(kind, value)].matches.append(Match("exact", value, EXACT_RANK, list_id))
+    for key in node.exact.keys() & wanted.keys():
+        for entry_id in node.exact[key]:
+            wanted[key].matches.append(Match("exact", key[1], EXACT_RANK, None, entry_id))
+
+
+def _hosts(
+    session: Session, probes: list[_Probe], held: _common_held.Held | None, node: _Entries
+) -> None:
     asking: dict[str, list[_Probe]] = defaultdict(list)
     for p in probes:
         if p.host:
             for name in suffixes(p.host):
                 asking[name].append(p)
-    for name, list_id, entry_id in repo.host_rows(session, list(asking)):
+    if not asking:
+        return
+    names = list(asking)
+    rows: list[tuple[str, int | None, int | None]] = [
+        (name, list_id, None)
+        for name, list_id in repo.host_rows(
+            session, names if held is None else held.hosts.candidates(names)
+        )
+    ]
+    rows += [
+        (name, None, entry_id)
+        for name in node.hosts.keys() & asking.keys()
+        for entry_id in node.hosts[name]
+    ]
+    for name, list_id, entry_id in rows:
         for p in asking[name]:
             whole = name == p.host
             rank = EXACT_RANK - 1 if whole else name.count(".") + 1
             p.matches.append(Match("host" if whole else "subdomain", name, rank, list_id, entry_id))
 
 
-def _networks(session: Session, probes: list[_Probe], lists: dict[int, repo.ListInfo]) -> None:
+def _networks(
+    session: Session, probes: list[_Probe], held: _common_held.Held | None, node: _Entries
+) -> None:
     members = [p for p in probes if p.family]
     if not members:
         return
-    token = tuple(sorted((i, info.sha256) for i, info in lists.items()))
-    asking = [(p.family, p.number) for p in members]
-    tables = (networks.listed(session, token, asking), networks.of_entries(session))
+    listed = (
+        held.networks
+        if held is not None
+        else networks.asked(session, [(p.family, p.number) for p in members])
+    )
+    tables = (listed, node.networks)
     ranges: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     for p in members:
         width = WIDTH[p.family]
@@ -244,31 +301,27 @@ def _overlaps(
                 p.matches.append(Match("overlap", shown, 0, list_id, None))
 
 
-def _patterns(session: Session, probes: list[_Probe]) -> None:
+def _patterns(session: Session, probes: list[_Probe], held: _common_held.Held | None) -> None:
     present = {p.key[0] for p in probes} & {kinds.EMAIL, kinds.URL, kinds.DOMAIN}
-    rows = repo.pattern_rows(session, present)
-    if not rows:
+    if not present:
         return
-    substrings: dict[tuple[str, int], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    regexes: list[tuple[str, str, int]] = []
-    for kind, how, pattern, list_id in rows:
-        if how == "substring":
-            substrings[(kind, list_id)][len(pattern)].add(pattern)
-        else:
-            regexes.append((kind, pattern, list_id))
+    patterns = (
+        held.patterns
+        if held is not None
+        else _common_held.Patterns.of(repo.pattern_rows(session, present))
+    )
     for p in probes:
         kind, value = p.key
-        for (of_kind, list_id), by_length in substrings.items():
-            if of_kind == kind:
-                hit = _substring(value, by_length)
-                if hit is not None:
-                    p.matches.append(Match("substring", hit, 0, list_id))
-        for of_kind, pattern, list_id in regexes:
-            if of_kind == kind and _compiled(pattern).search(value):
+        for list_id, by_length in patterns.substrings.get(kind, ()):
+            hit = _substring(value, by_length)
+            if hit is not None:
+                p.matches.append(Match("substring", hit, 0, list_id))
+        for pattern, list_id in patterns.regexes.get(kind, ()):
+            if _compiled(pattern).search(value):
                 p.matches.append(Match("regex", pattern, 0, list_id))
 
 
-def _substring(value: str, by_length: dict[int, set[str]]) -> str | None:
+def _substring(value: str, by_length: Mapping[int, AbstractSet[str]]) -> str | None:
     """The first listed pattern found in ``value``: each window of each listed length is
     looked up in a set, so thousands of patterns cost a few hundred lookups a value."""
     for length, patterns in by_length.items():
@@ -285,7 +338,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _decide(
-    probe: _Probe, lists: dict[int, repo.ListInfo], entries: dict[int, repo.EntryInfo]
+    probe: _Probe,
+    lists: dict[int, repo.ListInfo],
+    entries: dict[int, repo.EntryInfo],
+    *,
+    explain: bool,
 ) -> Verdict:
     matches = probe.matches
     if probe.host is not None and any(
@@ -298,7 +355,7 @@ def _decide(
             for m in matches
             if not (m.how == "subdomain" and m.list_id is not None and _effect(m, lists) == COMMON)
         ]
-    found = tuple(_found(m, probe, lists, entries) for m in matches)
+    found = tuple(_found(m, probe, lists, entries) for m in matches) if explain else ()
     node = [m for m in matches if m.entry_id is not None]
     listed = sorted(
         (m for m in matches if m.list_id is not None),

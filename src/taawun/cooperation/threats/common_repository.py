@@ -32,9 +32,6 @@ from taawun.registry.importers._sync import table_of
 CHUNK = 2000  # keys a statement: far below SQLite's 32,766 parameters and PostgreSQL's 65,535
 T = TypeVar("T")
 
-# A matched row: (the key it matched on, list id, node entry id); one of the ids is None.
-Row = tuple[str, int | None, int | None]
-
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
@@ -74,6 +71,26 @@ class EntryInfo:
 # --- lookups (matching) --------------------------------------------------------------------
 
 
+def list_token(session: Session) -> tuple[tuple[int, str], ...]:
+    """(id, sha256) of every list loaded: what the process holds of them is keyed by it."""
+    rows = session.connection().exec_driver_sql("SELECT id, sha256 FROM common_list ORDER BY id")
+    return tuple((int(i), str(sha)) for i, sha in rows)
+
+
+def listed_exact(session: Session) -> Iterator[tuple[str, str]]:
+    """(kind, value) of every exact value of the lists (for ``_common_held.py``)."""
+    sql = "SELECT kind, value FROM common_exact WHERE list_id IS NOT NULL"
+    rows = session.connection().exec_driver_sql(sql)
+    return ((str(kind), str(value)) for kind, value in rows)
+
+
+def listed_hosts(session: Session) -> Iterator[str]:
+    """Every host name of the lists (for ``_common_held.py``)."""
+    sql = "SELECT host FROM common_host WHERE list_id IS NOT NULL"
+    rows = session.connection().exec_driver_sql(sql)
+    return (str(host) for (host,) in rows)
+
+
 def lists(session: Session) -> dict[int, ListInfo]:
     c = CommonList
     rows = session.execute(select(c.id, c.key, c.name, c.effect, c.namespace, c.sha256))
@@ -94,23 +111,24 @@ def _entry_info(e: CommonEntry) -> EntryInfo:
     return EntryInfo(e.id, e.kind, e.scope, e.value, e.effect, e.reason, e.created_at, e.created_by)
 
 
-# The two lookups of every batch of the matcher (``_common_match.py``), in SQL with the
-# batch's keys as one parameter (a JSON array on SQLite, arrays on PostgreSQL), as
+# The two lookups of the lists for a batch of the matcher (``_common_match.py``), in SQL
+# with the batch's keys as one parameter (a JSON array on SQLite, arrays on PostgreSQL), as
 # ``_store.py`` does: through SQLAlchemy's expanding ``IN``, compiling hundreds of bound
 # parameters cost more than the lookups. SQLite: (kind, value) pairs, or names; PostgreSQL
-# the same as arrays.
+# the same as arrays. The node's entries are read apart, all of them (``entry_rows``).
 _EXACT_ROWS = (
-    "SELECT e.kind, e.value, e.list_id, e.entry_id FROM json_each(?) AS j "
+    "SELECT e.kind, e.value, e.list_id FROM json_each(?) AS j "
     "JOIN common_exact AS e ON e.kind = json_extract(j.value, '$[0]') "
-    "AND e.value = json_extract(j.value, '$[1]')",
-    "SELECT e.kind, e.value, e.list_id, e.entry_id "
+    "AND e.value = json_extract(j.value, '$[1]') WHERE e.list_id IS NOT NULL",
+    "SELECT e.kind, e.value, e.list_id "
     "FROM unnest(%s::varchar[], %s::varchar[]) AS t(kind, value) "
-    "JOIN common_exact AS e ON e.kind = t.kind AND e.value = t.value",
+    "JOIN common_exact AS e ON e.kind = t.kind AND e.value = t.value "
+    "WHERE e.list_id IS NOT NULL",
 )
 _HOST_ROWS = (
-    "SELECT host, list_id, entry_id FROM common_host "
-    "WHERE host IN (SELECT value FROM json_each(?))",
-    "SELECT host, list_id, entry_id FROM common_host WHERE host = ANY(%s::varchar[])",
+    "SELECT host, list_id FROM common_host "
+    "WHERE host IN (SELECT value FROM json_each(?)) AND list_id IS NOT NULL",
+    "SELECT host, list_id FROM common_host WHERE host = ANY(%s::varchar[]) AND list_id IS NOT NULL",
 )
 
 
@@ -129,21 +147,31 @@ def _rows(session: Session, sql: tuple[str, str], keys: Sequence[Any]) -> list[A
     return list(connection.exec_driver_sql(sql[0], (orjson.dumps(keys),)))
 
 
-def exact_rows(
-    session: Session, pairs: Sequence[tuple[str, str]]
-) -> list[tuple[str, str, int | None, int | None]]:
-    """(kind, value, list id, entry id) of every exact common value among ``pairs``
-    ((kind, value))."""
-    return [
-        (k, v, list_id, entry_id) for k, v, list_id, entry_id in _rows(session, _EXACT_ROWS, pairs)
-    ]
+def exact_rows(session: Session, pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """(kind, value, list id) of every exact value of the lists among ``pairs``."""
+    return [(kind, value, list_id) for kind, value, list_id in _rows(session, _EXACT_ROWS, pairs)]
 
 
-def host_rows(session: Session, hosts: Sequence[str]) -> list[Row]:
-    """(host, list id, entry id) of every common host name among ``hosts``."""
-    return [
-        (host, list_id, entry_id) for host, list_id, entry_id in _rows(session, _HOST_ROWS, hosts)
-    ]
+def host_rows(session: Session, hosts: Sequence[str]) -> list[tuple[str, int]]:
+    """(host, list id) of every host name of the lists among ``hosts``."""
+    return [(host, list_id) for host, list_id in _rows(session, _HOST_ROWS, hosts)]
+
+
+# Every match row of the node's entries, through their partial indexes: (scope, kind, value
+# or host or network hex, family, prefix, entry id).
+_ENTRY_ROWS = (
+    "SELECT 'exact', kind, value, 0, 0, entry_id FROM common_exact WHERE entry_id IS NOT NULL "
+    "UNION ALL SELECT 'host', '', host, 0, 0, entry_id FROM common_host "
+    "WHERE entry_id IS NOT NULL "
+    "UNION ALL SELECT 'network', '', network, family, prefix, entry_id FROM common_network "
+    "WHERE entry_id IS NOT NULL"
+)
+EntryRow = tuple[str, str, str, int, int, int]
+
+
+def entry_rows(session: Session) -> list[EntryRow]:
+    """The match rows of every node entry (few; changed at any time, so read per batch)."""
+    return [tuple(r) for r in session.connection().exec_driver_sql(_ENTRY_ROWS)]
 
 
 # A network row: (prefix, network hex, list id, node entry id); with its family first.
@@ -151,12 +179,12 @@ NetRow = tuple[int, str, int | None, int | None]
 FamilyNetRow = tuple[int, int, str, int | None, int | None]
 
 
-def network_rows_of(session: Session, *, lists: bool) -> list[FamilyNetRow]:
-    """Every network of the lists (``lists``), or of the node's entries (their partial
-    index): the matcher holds the former per process (``_common_networks.py``)."""
+def network_rows(session: Session) -> list[FamilyNetRow]:
+    """Every network of the lists (the matcher holds them per process: ``_common_held.py``)."""
     n = CommonNetwork
-    source = n.list_id.is_not(None) if lists else n.entry_id.is_not(None)
-    stmt = select(n.family, n.prefix, n.network, n.list_id, n.entry_id).where(source)
+    stmt = select(n.family, n.prefix, n.network, n.list_id, n.entry_id).where(
+        n.list_id.is_not(None)
+    )
     return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
 
 
@@ -200,13 +228,18 @@ def rows_within(
     return found
 
 
-def pattern_rows(session: Session, kinds: Collection[str]) -> list[tuple[str, str, str, int]]:
-    """(kind, match, pattern, list id) of the substring and regex lists for ``kinds``."""
-    if not kinds:
+def pattern_rows(
+    session: Session, kinds: Collection[str] | None
+) -> list[tuple[str, str, str, int]]:
+    """(kind, match, pattern, list id) of the substring and regex lists for ``kinds`` (every
+    kind: ``None``)."""
+    if kinds is not None and not kinds:
         return []
     stmt = select(
         CommonPattern.kind, CommonPattern.match, CommonPattern.pattern, CommonPattern.list_id
-    ).where(CommonPattern.kind.in_(sorted(kinds)))
+    ).order_by(CommonPattern.id)
+    if kinds is not None:
+        stmt = stmt.where(CommonPattern.kind.in_(sorted(kinds)))
     return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
 
 

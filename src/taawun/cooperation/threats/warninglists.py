@@ -255,7 +255,8 @@ def classify(
     prefix of every address, the patterns of the kinds present), whatever its size up to
     a few thousand; nothing is read from the list files. A value no list or node entry
     matches is left out of the answer: absent means not common and no note."""
-    return {key: verdict.flag for key, verdict in explain(session, values).items()}
+    verdicts = _common_match.judge(session, values, explain=False)
+    return {key: verdict.flag for key, verdict in verdicts.items()}
 
 
 def explain(session: Session, values: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Verdict]:

@@ -7,12 +7,18 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.orm import Session
 
 from taawun.cooperation.importers.warninglists import lists_dir
-from taawun.cooperation.threats import _common_networks as networks
+from taawun.cooperation.threats import _common_held, common_service
+from taawun.cooperation.threats.common_schemas import CommonEntryCreate, CommonEntryRemove
+from taawun.cooperation.threats.models_common import CommonList
 from taawun.cooperation.threats.warninglists import CommonFlag, classify, explain
+from taawun.core.clock import FixedClock
+from taawun.core.principal import Principal
+
+from .conftest import load
 
 
 def flag(session: Session, kind: str, value: str) -> CommonFlag | None:
@@ -141,8 +147,8 @@ def test_a_batch_of_thousands_costs_a_few_statements(ldb: Session) -> None:
 
 
 def test_the_process_held_networks_and_the_database_answer_alike(ldb: Session) -> None:
-    """A small batch with nothing held asks the database; a large one reads every network
-    into the process (``_common_networks.py``): both must say the same."""
+    """A small batch with nothing held asks the database; a large one reads the lists into
+    the process (``_common_held.py``): both must say the same."""
     aws = ipaddress.ip_network(next(e for e in entries("amazon-aws") if "." in e))
     resolver = str(ipaddress.ip_address(entries("public-dns-v6")[0]))
     values = [
@@ -153,11 +159,84 @@ def test_the_process_held_networks_and_the_database_answer_alike(ldb: Session) -
         ("cidr4", "10.0.0.0/7"),
         ("ipv4", "185.220.101.7"),
     ]
-    networks._CACHE.clear()
+    _common_held.clear()
     asked = classify(ldb, values)
-    assert not networks._CACHE  # a small batch held nothing
-    many = [("ipv4", f"203.0.{i // 200}.{i % 200 + 1}") for i in range(networks.FEW + 1)]
+    assert not _common_held._CACHE  # a small batch held nothing
+    many = [("ipv4", f"203.0.{i // 200}.{i % 200 + 1}") for i in range(_common_held.FEW + 1)]
     classify(ldb, values + many)
-    assert networks._CACHE  # a large one read them all
+    assert _common_held._CACHE  # a large one read them all
     assert classify(ldb, values) == asked
     assert [v for v in values if v in asked] == values[:5]
+
+
+# One value of each way a list or a node entry can match (and some on no list).
+EVERY_WAY = [
+    ("ipv4", "10.1.2.3"),
+    ("ipv4", "185.220.101.9"),
+    ("cidr4", "10.0.0.0/7"),
+    ("domain", "mail.google.com"),
+    ("domain", "ads.google.com"),
+    ("domain", "c2-server.herokuapp.com"),
+    ("domain", "corp.example"),
+    ("domain", "intranet.corp.example"),
+    ("domain", "analyze.intezer.com"),
+    ("url", "https://www.google.com/"),
+    ("url", "https://mail.google.com/mail/u/0/?tab=phish"),
+    ("email", "abuse@example.org"),
+    ("email", "dropper@mailinator.com"),
+    ("md5", "d41d8cd98f00b204e9800998ecf8427e"),
+    ("sha1", "d41d8cd98f00b204e9800998ecf8427e00000000"),
+    ("sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+    ("domain", "qx7-unlisted-example.org"),
+]
+
+
+def test_held_lists_and_the_database_agree_with_the_nodes_entries_too(
+    ldb: Session, clock: FixedClock
+) -> None:
+    """The node's entries are never held: an entry made after the lists were read into the
+    process counts at once, on either path, for every way of matching."""
+    padding = [("ipv4", f"203.0.113.{i}") for i in range(_common_held.FEW + 1)]
+    _common_held.clear()
+    classify(ldb, padding)  # the lists held, before any entry
+    assert _common_held._CACHE
+    admin = Principal.system_principal()
+    for value, scope, effect in [
+        ("185.220.101.0/24", None, "add"),  # a network entry
+        ("corp.example", "suffix", "add"),  # a host entry
+        ("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", None, "add"),
+        ("google.com", "suffix", "remove"),  # an allow entry over listed hosts
+        ("d41d8cd98f00b204e9800998ecf8427e", None, "remove"),  # an allow entry, exact
+    ]:
+        if effect == "add":
+            data = CommonEntryCreate(value=value, scope=scope, reason="test")  # type: ignore[arg-type]
+            common_service.add_common(admin, ldb, data=data, clock=clock)
+        else:
+            gone = CommonEntryRemove(value=value, scope=scope, reason="test")  # type: ignore[arg-type]
+            common_service.remove_common(admin, ldb, data=gone, clock=clock)
+    held = explain(ldb, EVERY_WAY + padding)
+    _common_held.clear()
+    asked = {value: explain(ldb, [value]).get(value) for value in EVERY_WAY}
+    assert not _common_held._CACHE  # each asked the database
+    assert {v: held.get(v) for v in EVERY_WAY} == asked
+    # and the entries did count: each of these is decided by one
+    for value in EVERY_WAY[1], EVERY_WAY[6], EVERY_WAY[7], EVERY_WAY[15]:
+        found = asked[value]
+        assert found is not None and found.flag.common, value
+        assert any(f.source.startswith("node entry") for f in found.found), value
+    for value in EVERY_WAY[3], EVERY_WAY[13]:
+        found = asked[value]
+        assert found is not None and not found.flag.common, value
+    assert asked[EVERY_WAY[16]] is None
+
+
+def test_lists_changed_after_they_were_held_are_read_again(ldb: Session) -> None:
+    padding = [("ipv4", f"203.0.113.{i}") for i in range(_common_held.FEW + 1)]
+    empty = ("md5", "d41d8cd98f00b204e9800998ecf8427e")
+    assert classify(ldb, [empty, *padding])[empty].common
+    ldb.execute(delete(CommonList).where(CommonList.key == "empty-hashes"))
+    assert empty not in classify(ldb, [empty, *padding])  # held without the list
+    assert empty not in classify(ldb, [empty])
+    load(ldb, ("empty-hashes",))  # loaded again: held anew
+    assert classify(ldb, [empty, *padding])[empty].common
+    assert classify(ldb, [empty])[empty].common
