@@ -203,6 +203,29 @@ def test_disabling_a_user_ends_their_session_at_once(node: Node, admin: TestClie
     assert sign_in(node, "tr.leaving").get("/").status_code == 200
 
 
+def test_a_disable_or_reset_through_the_api_ends_browser_sessions_too(
+    node: Node, admin: TestClient
+) -> None:
+    """The sessions end however the user is disabled or reset (``access.hooks``): before,
+    a disable through the REST API left them, and enabling the user again within their
+    idle time brought them back to life."""
+    assert add_user(admin, node, "tr.roaming").status_code == 303
+    roaming = sign_in(node, "tr.roaming")
+    assert roaming.get("/").status_code == 200
+    rest = node.auth("tr.admin")
+    assert node.client.post("/api/v1/users/tr.roaming/disable", headers=rest).status_code == 200
+    assert ui_sessions_of(node, "tr.roaming") == 0
+    assert node.client.post("/api/v1/users/tr.roaming/enable", headers=rest).status_code == 200
+    assert roaming.get("/").status_code == 303  # the old session stays ended
+    again = sign_in(node, "tr.roaming")
+    assert again.get("/").status_code == 200
+    reset = node.client.post(
+        "/api/v1/users/tr.roaming/password", json={"password": PASSWORD}, headers=rest
+    )
+    assert reset.status_code == 204, reset.text
+    assert again.get("/").status_code == 303 and ui_sessions_of(node, "tr.roaming") == 0
+
+
 def test_an_admin_cannot_disable_themselves(node: Node, admin: TestClient) -> None:
     refused = post(admin, "/admin/users/tr.admin/disable")
     assert refused.status_code == 409 and "cannot disable themselves" in refused.text

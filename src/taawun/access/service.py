@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from taawun.access import audit, passwords, policy, repository
+from taawun.access import audit, hooks, passwords, policy, repository
 from taawun.access._accounts import (
     above_clearance,
     record_audit,
@@ -327,6 +327,8 @@ def set_password(
     with session.begin_nested():
         user.password_hash = new_hash
         session.flush()
+        if not detail["by_self"]:  # a reset: whoever held a session of theirs is out
+            hooks.withdrawn(session, user.id)
         if revoke_tokens:
             detail["revoked_tokens"] = repository.revoke_tokens_of(
                 session, user_id=user.id, when=clock.now()
@@ -373,6 +375,8 @@ def _set_active(
     with session.begin_nested():
         user.active = active
         session.flush()
+        if not active:
+            hooks.withdrawn(session, user.id)
         read = UserRead.model_validate(user)
         record_audit(
             session,

@@ -244,6 +244,7 @@ def user_disable(username: Annotated[str, typer.Argument(help="whose account")])
     """Disable a user: their password and tokens stop working at once; prints the name."""
     from taawun.access import service
     from taawun.cli._context import operator, unit_of_work
+    from taawun.web.ui import sessions  # noqa: F401 - ends their browser sessions
 
     with unit_of_work() as session:
         service.disable_user(operator(), session, username=username, clock=SystemClock())
@@ -284,6 +285,7 @@ def user_password(
     from taawun.access import service
     from taawun.cli._context import operator, unit_of_work
     from taawun.core.ids import RandomIds
+    from taawun.web.ui import sessions  # noqa: F401 - ends their browser sessions
 
     if password_stdin and generate:
         raise InvalidInput(

@@ -23,6 +23,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from taawun.access import hooks
 from taawun.access.models import User
 from taawun.access.service import principal_for_user
 from taawun.core.clock import Clock
@@ -116,6 +117,13 @@ def end(session: Session, *, token: str | None) -> None:
 def end_all(session: Session, *, user_id: int) -> None:
     """End every session of the user (disabled, or their password reset by an admin)."""
     session.execute(delete(UiSession).where(UiSession.user_id == user_id))
+
+
+def _withdrawn(session: Session, user_id: int) -> None:
+    end_all(session, user_id=user_id)
+
+
+hooks.listen(_withdrawn)  # whichever way a user is disabled or reset: UI, API or CLI
 
 
 def purge(session: Session, *, clock: Clock, user_id: int) -> None:

@@ -6,7 +6,8 @@ Through ``access.service`` as the REST API (``list_users``, ``create_user``, ``g
 admin sees and manages the users of their own agency, gives no clearance above their own,
 and another agency's user is the same 404 page as a missing one. A password is never put
 back into a page. Disabling a user, or resetting their password, also ends their browser
-sessions (``sessions.end_all``): the UI's own record, which the service does not know of.
+sessions: the service tells ``access.hooks``' listeners, and ``sessions`` is one (so a
+disable through the REST API or the CLI ends them too).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from taawun.access.schemas import USERNAME_PATTERN, UserCreate, UserRead
 from taawun.core.errors import Conflict, InvalidInput, PermissionDenied, TaawunError
 from taawun.core.integers import INT32_MAX, bounded_int
 from taawun.core.principal import Clearance, Principal
-from taawun.web.ui import sessions
 from taawun.web.ui.admin._common import (
     CLEARANCE_LABELS,
     PAGE_SIZE,
@@ -181,7 +181,6 @@ def disable_user(
         done = access.disable_user(user, session, username=username, clock=clock_of(request))
     except (Conflict, PermissionDenied) as refused:
         return _user_page(request, user, session, username, error=refused)
-    sessions.end_all(session, user_id=done.id)
     return _back_to(done, "disabled")
 
 
@@ -221,8 +220,6 @@ def reset_password(
         )
     except (InvalidInput, Conflict, PermissionDenied) as refused:
         return _user_page(request, user, session, username, error=refused)
-    if not policy.is_self(user, done.id):
-        sessions.end_all(session, user_id=done.id)
     return _back_to(done, "password")
 
 
