@@ -2,8 +2,10 @@
 record imported (MME, SIPRI, the item catalogue): a live exercise changed in its form (only
 the fields changed sent, the exercise assessed again, refusals naming the field and writing
 nothing, a third state's 404 the same as a missing exercise's, the CSRF token required, the
-historical record not offered); whom a state exercised with, the item catalogue and a
-state's imports from its allies, each compared with the REST API's answer."""
+historical record not offered); its latitude, longitude and warfighting flag recorded and
+changed in the forms, a bad one refused naming the field and writing nothing; whom a state
+exercised with, the item catalogue and a state's imports from its allies, each compared with
+the REST API's answer."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
 from babel.numbers import format_decimal
 from fastapi.testclient import TestClient
@@ -101,7 +104,21 @@ def the_form(client: TestClient, path: str) -> dict[str, Any]:
         assert found, name
         fields[name] = html.unescape(found[1])
     fields["domains"] = re.findall(r'name="domains" value="([\w-]+)" checked', text)
+    fields["warfighting"] = chosen(text, "warfighting")
     return fields
+
+
+def chosen(page: str, name: str) -> str:
+    """The value of the option a page's ``<select name=...>`` has selected."""
+    select = re.search(rf'<select id="[\w-]+" name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, name
+    picked = re.findall(r'<option value="([^"]*)" selected>', select[1])
+    assert len(picked) == 1, picked
+    return picked[0]
+
+
+def live_exercises(node: Node) -> int:
+    return int(api(node, "tr.liaison", "/exercises", source="live", limit=1)["total"])
 
 
 # --- Changing an exercise -------------------------------------------------------------------
@@ -225,6 +242,150 @@ def test_the_historical_record_is_not_offered_for_change(
     refused = post(turkish, f"{path}/edit", form)
     assert refused.status_code == 403 and "field: exercise" in refused.text
     assert api(node, "tr.liaison", path.replace("/cooperation", ""))["name"] == record.name
+
+
+# --- Latitude, longitude, warfighting ------------------------------------------------------
+
+NEW = "/cooperation/exercises/new"
+RECORDED = {"start": "2032-04", "participants": "TUR\nPAK", "domains": ["land"]}
+
+
+def test_an_exercise_recorded_with_its_position_and_purpose(
+    node: Node, agreements: dict[str, int], turkish: TestClient
+) -> None:
+    blank = turkish.get(NEW)
+    assert 'inputmode="decimal"' in blank.text and chosen(blank.text, "warfighting") == ""
+    made = post(
+        turkish,
+        NEW,
+        {
+            **RECORDED,
+            "name": "Ankara Plain (ui record)",
+            "latitude": " 39.93 ",
+            "longitude": "32.86",
+            "warfighting": "yes",
+        },
+    )
+    assert made.status_code == 303, made.text
+    path = made.headers["location"]
+    stored = api(node, "tr.liaison", path.replace("/cooperation", ""))
+    assert (stored["latitude"], stored["longitude"], stored["warfighting"]) == (39.93, 32.86, True)
+    page = main(turkish.get(path).text)
+    assert "Latitude" in page and "39.93" in page and "32.86" in page
+    assert re.search(r"Warfighting exercise</dt><dd>Yes</dd>", page)
+    form = the_form(turkish, path)
+    assert (form["latitude"], form["longitude"], form["warfighting"]) == ("39.93", "32.86", "yes")
+
+    unknown = post(turkish, NEW, {**RECORDED, "name": "Unplaced drill (ui record)"})
+    assert unknown.status_code == 303, unknown.text
+    path = unknown.headers["location"]
+    stored = api(node, "tr.liaison", path.replace("/cooperation", ""))
+    assert (stored["latitude"], stored["longitude"], stored["warfighting"]) == (None, None, None)
+    assert "Latitude" not in main(turkish.get(path).text)
+    assert "Warfighting exercise</dt><dd>Not known</dd>" in main(turkish.get(path).text)
+    peaceful = post(
+        turkish, NEW, {**RECORDED, "name": "Rescue drill (ui record)", "warfighting": "no"}
+    )
+    assert peaceful.status_code == 303, peaceful.text
+    stored = api(node, "tr.liaison", peaceful.headers["location"].replace("/cooperation", ""))
+    assert stored["warfighting"] is False and stored["latitude"] is None
+
+
+def test_its_position_and_purpose_changed_in_its_form(
+    node: Node, agreements: dict[str, int], turkish: TestClient
+) -> None:
+    made = record_exercise(node, "Karachi Coast (ui record)")
+    path, api_path = f"/cooperation/exercises/{made['id']}", f"/exercises/{made['id']}"
+    assert (made["latitude"], made["longitude"], made["warfighting"]) == (None, None, None)
+    form = the_form(turkish, path)
+    assert (form["latitude"], form["longitude"], form["warfighting"]) == ("", "", "")
+
+    placed = {**form, "latitude": "24.86", "longitude": "67.0", "warfighting": "no"}
+    answer = post(turkish, f"{path}/edit", placed)
+    assert answer.status_code == 303, answer.text
+    after = api(node, "tr.liaison", api_path)
+    assert (after["latitude"], after["longitude"], after["warfighting"]) == (24.86, 67.0, False)
+    assert after["name"] == made["name"] and after["agreement_id"] == made["agreement_id"]
+    last = api(node, "tr.admin", "/audit", limit=1)[0]
+    assert last["action"] == "exercise.update"
+    assert last["detail"]["fields"] == ["latitude", "longitude", "warfighting"]
+    form = the_form(turkish, path)
+    assert (form["latitude"], form["longitude"], form["warfighting"]) == ("24.86", "67.0", "no")
+
+    # the form as filled, sent back unchanged ("67.0" and "67" alike): nothing is sent
+    for same in (form, {**form, "longitude": "67"}):
+        assert post(turkish, f"{path}/edit", same).status_code == 303
+        assert api(node, "tr.liaison", api_path) == after
+
+    moved = {**form, "latitude": "-0.00001", "longitude": "", "warfighting": "yes"}
+    assert post(turkish, f"{path}/edit", moved).status_code == 303
+    after = api(node, "tr.liaison", api_path)
+    assert (after["latitude"], after["longitude"], after["warfighting"]) == (-0.00001, None, True)
+    assert the_form(turkish, path)["latitude"] == "-0.00001"  # no exponent in the form
+
+    cleared = {**the_form(turkish, path), "latitude": "", "warfighting": ""}
+    assert post(turkish, f"{path}/edit", cleared).status_code == 303
+    after = api(node, "tr.liaison", api_path)
+    assert (after["latitude"], after["longitude"], after["warfighting"]) == (None, None, None)
+
+
+BAD_POSITIONS = [
+    ({"latitude": "north"}, "latitude"),
+    ({"latitude": "91"}, "latitude"),
+    ({"latitude": "-90.5"}, "latitude"),
+    ({"latitude": "1e1"}, "latitude"),
+    ({"latitude": "nan"}, "latitude"),
+    ({"longitude": "east"}, "longitude"),
+    ({"longitude": "180.01"}, "longitude"),
+    ({"warfighting": "maybe"}, "warfighting"),
+]
+
+
+def refused_naming(answer: httpx.Response, field: str, change: dict[str, str]) -> None:
+    """The form shown again, 400, naming ``field`` (marked invalid) and keeping what was
+    typed; an unknown warfighting choice is shown as "not known"."""
+    assert answer.status_code == 400, answer.text
+    assert f"field: {field}" in answer.text and 'role="alert"' in answer.text
+    assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', answer.text)
+    if field == "warfighting":
+        assert chosen(answer.text, "warfighting") == ""
+    else:
+        assert f'name="{field}" value="{change[field]}"' in answer.text
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_POSITIONS)
+def test_a_bad_position_recorded_names_the_field_and_writes_nothing(
+    node: Node,
+    agreements: dict[str, int],
+    turkish: TestClient,
+    change: dict[str, str],
+    field: str,
+) -> None:
+    count, audit = live_exercises(node), api(node, "tr.admin", "/audit", limit=1)
+    body = {**RECORDED, "name": "Refused position (ui record)", **change}
+    answer = post(turkish, NEW, body)
+    refused_naming(answer, field, change)
+    assert 'value="Refused position (ui record)"' in answer.text
+    assert live_exercises(node) == count
+    assert api(node, "tr.admin", "/audit", limit=1) == audit
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_POSITIONS)
+def test_a_bad_position_changed_names_the_field_and_writes_nothing(
+    node: Node,
+    agreements: dict[str, int],
+    turkish: TestClient,
+    change: dict[str, str],
+    field: str,
+) -> None:
+    made = record_exercise(node, f"Refused position {sorted(change.items())} (ui record)")
+    path = f"/cooperation/exercises/{made['id']}"
+    count, audit = live_exercises(node), api(node, "tr.admin", "/audit", limit=1)
+    answer = post(turkish, f"{path}/edit", {**the_form(turkish, path), **change})
+    refused_naming(answer, field, change)
+    assert api(node, "tr.liaison", f"/exercises/{made['id']}") == made
+    assert live_exercises(node) == count
+    assert api(node, "tr.admin", "/audit", limit=1) == audit
 
 
 # --- Whom a state exercised with; the catalogue; the allies' share -------------------------

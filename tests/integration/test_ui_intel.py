@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from taawun.core.principal import Principal
 from taawun.registry import changes
 from taawun.registry.schemas import AgreementCreate
+from taawun.web.ui import intel as ui_intel
 
 from .conftest import Node
 from .test_ui_agreements import main, sign_in
@@ -217,6 +218,34 @@ def test_the_feed_is_paginated_by_the_database(
     assert on_second == [i["id"] for i in api2["items"]]
     assert on_second and not set(on_second) & set(on_first)
     assert "Page 2" in second.text and 'rel="next"' not in second.text  # 63 in all
+
+
+def test_free_text_is_searched_in_windows_of_the_newest_objects(
+    node: Node, shared: Shared, turkish: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A free-text search reads the ``SEARCH_DEPTH`` newest objects the user may read per
+    page, says how far back it went, and its next page goes on below: followed to the end,
+    the pages give every match once, newest first, as the whole list filtered would."""
+    monkeypatch.setattr(ui_intel, "SEARCH_DEPTH", 7)
+    readable = api_list(node, "tr.liaison", limit=1000, newest_first="true")["items"]
+    assert len(readable) > 14  # more than two windows
+    wanted = [i["id"] for i in readable if "server 13" in (i["label"] or "").lower()]
+    assert len(wanted) == 10  # C2 server 130 to 139
+    first = turkish.get("/intel", params={"q": "Server 13"})
+    assert first.status_code == 200
+    window = [i["id"] for i in readable[:7]]
+    assert links(results(first.text)) == [i for i in wanted if i in window]
+    assert "newest objects" in results(first.text)
+    found: list[str] = []
+    url: str | None = "/intel?q=Server+13"
+    for _ in range(len(readable)):  # bounded: each page moves at least one window down
+        if url is None:
+            break
+        answer = turkish.get(url)
+        found += links(results(answer.text))
+        more = re.search(r'href="(/intel\?[^"]+)" rel="next"', answer.text)
+        url = more[1].replace("&amp;", "&") if more else None
+    assert found == wanted
 
 
 def test_filters_narrow_as_the_api_does(

@@ -9,6 +9,7 @@ that allowed a read (for the audit log); neither returns content to a user.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -104,6 +105,7 @@ class Filters:
 
     added_after_us: int | None = None
     added_before_us: int | None = None
+    added_from_us: int | None = None  # added at or after (a search's window: ``window_floor``)
     ids: Sequence[str] = ()
     types: Sequence[str] = ()
     versions: Sequence[str] = ("last",)  # "first", "last", "all" or timestamps as µs strings
@@ -123,6 +125,7 @@ class Filters:
         return Filters(
             added_after_us=0 if self.added_after_us is not None else None,
             added_before_us=0 if self.added_before_us is not None else None,
+            added_from_us=0 if self.added_from_us is not None else None,
             ids=("",) if self.ids else (),
             types=("",) if self.types else (),
             versions=words + (("0",) if self._exact_versions() else ()),
@@ -141,6 +144,7 @@ class Filters:
         found = {
             "f_added_after": self.added_after_us,
             "f_added_before": self.added_before_us,
+            "f_added_from": self.added_from_us,
             "f_ids": list(self.ids),
             "f_types": list(self.types),
             "f_exact": self._exact_versions(),
@@ -150,12 +154,21 @@ class Filters:
         }
         return {k: v for k, v in found.items() if v not in (None, [])}
 
+    def _added(self) -> list[ColumnElement[bool]]:
+        """The bounds on ``date_added`` that are set."""
+        bounds = (
+            (self.added_after_us, "f_added_after", operator.gt),
+            (self.added_before_us, "f_added_before", operator.lt),
+            (self.added_from_us, "f_added_from", operator.ge),
+        )
+        return [
+            compare(IntelObject.added_us, bindparam(name, type_=BigInteger))
+            for value, name, compare in bounds
+            if value is not None
+        ]
+
     def criteria(self) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.added_after_us is not None:
-            out.append(IntelObject.added_us > bindparam("f_added_after", type_=BigInteger))
-        if self.added_before_us is not None:
-            out.append(IntelObject.added_us < bindparam("f_added_before", type_=BigInteger))
+        out = self._added()
         if self.ids:
             out.append(IntelObject.stix_id.in_(bindparam("f_ids", expanding=True)))
         if self.types:
@@ -457,6 +470,29 @@ def count(
         .subquery()
     )
     return int(session.scalar(select(func.count()).select_from(rows), filters.values()) or 0)
+
+
+def window_floor(
+    session: Session,
+    principal: Principal,
+    day: date,
+    *,
+    scope: Scope,
+    filters: Filters,
+    depth: int,
+) -> int | None:
+    """The ``added_us`` of the ``depth``-th readable row matching ``filters``, newest added
+    first; None when fewer match. A text search, which no index serves, is run over the rows
+    from it on (``added_from_us``): the search's window, which does not grow with the store."""
+    stmt = (
+        readable(session, principal, day, IntelObject.added_us)
+        .where(scope.criterion(), *filters.criteria())
+        .order_by(IntelObject.added_us.desc())
+        .limit(1)
+        .offset(depth - 1)
+    )
+    found = session.scalar(stmt, filters.values())
+    return None if found is None else int(found)
 
 
 def newest_readable(

@@ -70,6 +70,17 @@ class IntelPage(BaseModel):
     next: str | None
 
 
+class IntelSearchPage(IntelPage):
+    """A page of a text search that read only the newest objects (the web UI's feed:
+    ``service.list_intel``'s ``search_depth``)."""
+
+    searched_to: str | None = Field(
+        default=None,
+        description="the date_added the search stopped at, older objects unsearched (next "
+        "goes on from there); none when it read every object",
+    )
+
+
 class IntelReferrer(IntelSummary):
     """An object whose current version refers to another one by ``property``
     (``object_refs``, ``target_ref``...); a relationship also gives its type and its other

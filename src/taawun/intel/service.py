@@ -9,7 +9,7 @@ allowed them; every write is audited.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -36,6 +36,7 @@ from taawun.intel.schemas import (
     IntelPage,
     IntelRead,
     IntelReferrer,
+    IntelSearchPage,
     IntelSummary,
     ReferrerPage,
 )
@@ -182,6 +183,7 @@ def _summary(row: Any) -> IntelSummary:
 
 # How far a page's ``total`` counts unless an exact count is asked for.
 COUNT_CAP = 1_000
+MAX_SEARCH_DEPTH = 100_000  # rows a text search may read (``search_depth``)
 
 
 def list_intel(
@@ -198,6 +200,7 @@ def list_intel(
     include_revoked: bool = False,
     limit: int = 50,
     exact_count: bool = False,
+    search_depth: int | None = None,
     clock: Clock | None = None,
 ) -> IntelPage:
     """What the principal may read, newest version of each object, oldest added first (or
@@ -210,6 +213,12 @@ def list_intel(
     ``COUNT_CAP`` (``total_capped`` when there is more), or all of it with ``exact_count``:
     a count walks every readable row, and done for every page it grew with the store until
     it was most of a node's work under load (``benchmarks/load.py``).
+
+    ``text`` is a substring no index serves: every readable row is read until a page is
+    found. With ``search_depth`` (newest first only: the web UI's feed) it reads at most that
+    many, newest added first: the page, and ``total``, are of the matches among them;
+    ``searched_to`` says where the search stopped when older rows remain, and ``next``
+    goes on from there (a search takes the same time whatever the store's size).
     """
     require_member(principal)
     if not 1 <= limit <= MAX_LIMIT:
@@ -230,6 +239,23 @@ def list_intel(
         newest_first=newest_first,
     )
     scope = Scope(agreement_id=agreement_id)
+    floor = None
+    if text and search_depth is not None and newest_first:
+        if not 1 <= search_depth <= MAX_SEARCH_DEPTH:
+            raise InvalidInput(
+                f"search_depth: must be between 1 and {MAX_SEARCH_DEPTH}",
+                field="search_depth",
+                value=search_depth,
+            )
+        floor = repository.window_floor(
+            session,
+            principal,
+            day,
+            scope=scope,
+            filters=replace(filters, text=None),
+            depth=search_depth,
+        )
+        filters = replace(filters, added_from_us=floor)
     rows, more = repository.page(
         session, principal, day, scope=scope, filters=filters, limit=limit, columns=SUMMARY_COLUMNS
     )
@@ -242,24 +268,39 @@ def list_intel(
         how="list",
     )
     cap = None if exact_count else COUNT_CAP
-    total = repository.count(
-        session,
-        principal,
-        day,
-        scope=scope,
-        filters=Filters(
-            types=tuple(types), text=text, owner_agency_id=owner_id, include_revoked=include_revoked
-        ),
-        at_most=None if cap is None else cap + 1,
-    )
+    if not more and added_after is None and added_before is None:
+        total = len(rows)  # a first page holding every match: no second walk to count them
+    else:
+        total = repository.count(
+            session,
+            principal,
+            day,
+            scope=scope,
+            filters=Filters(
+                types=tuple(types),
+                text=text,
+                owner_agency_id=owner_id,
+                include_revoked=include_revoked,
+                added_from_us=floor,
+            ),
+            at_most=None if cap is None else cap + 1,
+        )
     capped = cap is not None and total > cap
-    return IntelPage(
+    after: str | None = None
+    if more and rows:
+        after = format_us(rows[-1].added_us)
+    elif floor is not None:  # the window searched, and older rows remain: go on below it
+        after = format_us(floor)
+    page = IntelPage(
         items=[_summary(r) for r in rows],
         total=cap if capped and cap is not None else total,
         total_capped=capped,
         limit=limit,
-        next=format_us(rows[-1].added_us) if more and rows else None,
+        next=after,
     )
+    if search_depth is None:
+        return page
+    return IntelSearchPage(**dict(page), searched_to=None if floor is None else format_us(floor))
 
 
 def readable_summaries(

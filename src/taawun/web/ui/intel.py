@@ -10,7 +10,10 @@ observable-value filter through ``cooperation.threats.seen.where_seen`` as
 object they may not read is the same 404 page as an id that names nothing.
 
 The feed is paginated by the database with the service's cursor (``next``: the last row's
-``date_added``), 50 a page, in the service's order (oldest added first). Its filter form works
+``date_added``), 50 a page, newest added first. Its free text is searched in the 20,000
+newest objects at a time (``SEARCH_DEPTH``; the page says how far back it searched, and
+its next page goes on below), so that a search takes the same time whatever the store's
+size. Its filter form works
 without script; with htmx it gets only the results (``_intel_results.html.j2``), the URL
 pushed to the history, as ``agreements.py`` does.
 """
@@ -47,6 +50,9 @@ router = APIRouter()
 router.include_router(intel_share.router)  # before /intel/{stix_id}: /intel/share is a page
 
 PAGE_SIZE: Final = 50
+# Objects a free-text search reads a page, newest first: no index serves a substring, and
+# reading the whole store for a rare one took 0.6 s at a million (``benchmarks/ui.py``).
+SEARCH_DEPTH: Final = 20_000
 RESULTS_ID: Final = "intel-results"  # the element htmx swaps (in both templates)
 VERSIONS_SHOWN: Final = 20
 REFS_SHOWN: Final = 50
@@ -184,6 +190,7 @@ def _feed(
         newest_first=True,
         include_revoked=filters["revoked"] == "1",
         limit=PAGE_SIZE,
+        search_depth=SEARCH_DEPTH,
         clock=clock,
     )
 
@@ -237,6 +244,7 @@ def feed_page(
         "error_message": error.message if error else None,
         "error_candidates": error.candidates[:10] if error else [],
         "results_id": RESULTS_ID,
+        "search_depth": SEARCH_DEPTH,
         **SHOWING,
     }
     fragment = wants_fragment(request)

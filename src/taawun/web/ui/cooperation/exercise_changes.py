@@ -1,5 +1,6 @@
-"""The form to change a live exercise: its name, series, dates, location, participants,
-domains, the agreement it falls under, its focus.
+"""The form to change a live exercise: its name, series, dates, location (and its latitude
+and longitude), participants, domains, whether it is a warfighting exercise, the agreement it
+falls under, its focus.
 
 The change is the REST API's ``PATCH /exercises/{ref}`` (``exercises.changes
 .update_exercise``), given only the fields the form changed, as a script would send them: a
@@ -24,9 +25,13 @@ from taawun.web.ui.cooperation import _common as common
 from taawun.web.ui.cooperation.exercises import (
     OWN,
     PATH,
+    decimal_of,
+    decimal_text,
     may_change,
     participants_of,
     participants_text,
+    warfighting_of,
+    warfighting_text,
 )
 from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, clock_of
 from taawun.web.ui.templates import render
@@ -45,6 +50,9 @@ def form_of(exercise: ExerciseRead) -> dict[str, Any]:
         "start": exercise.start,
         "end": exercise.end or "",
         "location": exercise.location or "",
+        "latitude": decimal_text(exercise.latitude),
+        "longitude": decimal_text(exercise.longitude),
+        "warfighting": warfighting_text(exercise.warfighting),
         "agreement": str(exercise.agreement.id) if exercise.agreement else "",
         "focus": exercise.focus or "",
         "participants": participants_text(exercise),
@@ -56,6 +64,9 @@ def _values(form: dict[str, Any]) -> dict[str, Any]:
     """The form's values as ``ExerciseUpdate`` takes them (an empty text is no value)."""
     values: dict[str, Any] = {name: common.text(form[name]) for name in TEXTS}
     values["focus"] = form["focus"].strip() or None  # its lines kept
+    values["latitude"] = decimal_of(form["latitude"], "latitude")
+    values["longitude"] = decimal_of(form["longitude"], "longitude")
+    values["warfighting"] = warfighting_of(form["warfighting"])
     values["participants"] = participants_of(form["participants"])
     values["domains"] = list(form["domains"])
     return values
@@ -116,6 +127,9 @@ def change_exercise(
     start: FormText = "",
     end: FormText = "",
     location: FormText = "",
+    latitude: FormText = "",
+    longitude: FormText = "",
+    warfighting: FormText = "",
     participants: Annotated[str, Form(max_length=10_000)] = "",
     domains: Annotated[list[str], Form(max_length=40)] = [],  # noqa: B006 - FastAPI's way
     agreement: FormText = "",
@@ -130,6 +144,9 @@ def change_exercise(
         "start": start,
         "end": end,
         "location": location,
+        "latitude": latitude,
+        "longitude": longitude,
+        "warfighting": warfighting,
         "participants": participants,
         "domains": domains,
         "agreement": agreement,

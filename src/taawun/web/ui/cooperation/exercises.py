@@ -10,6 +10,7 @@ shows the form or the page again naming the field, nothing written.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Query, Request
@@ -18,7 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from taawun.cooperation.exercises import changes, service
 from taawun.cooperation.exercises.schemas import ExerciseCreate, ExerciseRead
 from taawun.cooperation.exercises.vocabulary import COVERAGE, DOMAINS, LIVE_SOURCE, ROLES, STATUSES
-from taawun.core.errors import TaawunError
+from taawun.core.errors import InvalidInput, TaawunError
 from taawun.core.principal import Principal
 from taawun.web.ui.cooperation import _common as common
 from taawun.web.ui.deps import CsrfDep, PageSessionDep, PageUserDep, clock_of
@@ -36,8 +37,10 @@ COVERAGE_LABELS: Final[dict[str, str]] = {
 }
 SOURCE_LABELS: Final[dict[str, str]] = {"live": N_("Live"), "imported": N_("Historical (MME)")}
 assert set(COVERAGE_LABELS) == set(COVERAGE)
+WARFIGHTING: Final[dict[str, bool | None]] = {"": None, "yes": True, "no": False}
 
 _ROLE: Final = re.compile(r"\s*\((" + "|".join(ROLES) + r")\)\s*$", re.IGNORECASE)
+_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 Text = Annotated[str, Query(max_length=200)]
 FormText = Annotated[str, Form(max_length=300)]
 
@@ -122,7 +125,7 @@ def _new_form(
 @router.get(PATH + "/new")
 def new_exercise_page(request: Request, user: PageUserDep) -> HTMLResponse:
     """The form to record an exercise my state takes part in."""
-    return _new_form(request, {"domains": []})
+    return _new_form(request, {"domains": [], "warfighting": ""})
 
 
 @router.post(PATH + "/new", dependencies=[CsrfDep])
@@ -136,6 +139,9 @@ def record_exercise(
     start: FormText = "",
     end: FormText = "",
     location: FormText = "",
+    latitude: FormText = "",
+    longitude: FormText = "",
+    warfighting: FormText = "",
     participants: Annotated[str, Form(max_length=10_000)] = "",
     domains: Annotated[list[str], Form(max_length=40)] = [],  # noqa: B006 - FastAPI's way
     agreement: FormText = "",
@@ -149,6 +155,9 @@ def record_exercise(
         "start": start,
         "end": end,
         "location": location,
+        "latitude": latitude,
+        "longitude": longitude,
+        "warfighting": warfighting,
         "participants": participants,
         "domains": domains,
         "agreement": agreement,
@@ -163,6 +172,9 @@ def record_exercise(
                 "start": start.strip(),
                 "end": common.text(end),
                 "location": common.text(location),
+                "latitude": decimal_of(latitude, "latitude"),
+                "longitude": decimal_of(longitude, "longitude"),
+                "warfighting": warfighting_of(warfighting),
                 "participants": participants_of(participants),
                 "domains": domains,
                 "agreement": common.text(agreement),
@@ -175,6 +187,39 @@ def record_exercise(
             raise
         return _new_form(request, form, refused)
     return common.see_other(f"{PATH}/{created.id}")
+
+
+def decimal_of(value: str | None, field: str) -> float | None:
+    """A form's decimal number (a latitude, a longitude), the refusal naming ``field``; its
+    range is the schema's to check."""
+    given = common.text(value)
+    if given is None:
+        return None
+    if len(given) > 32 or not _DECIMAL.fullmatch(given):
+        raise InvalidInput(f"{field}: not a number (e.g. 41.02)", field=field, value=given)
+    return float(given)
+
+
+def decimal_text(value: float | None) -> str:
+    """A decimal number as the form writes it (``decimal_of`` reads it back the same)."""
+    return "" if value is None else format(Decimal(repr(value)), "f")
+
+
+def warfighting_of(value: str | None) -> bool | None:
+    """The form's warfighting choice: yes, no, or not known (empty)."""
+    given = (value or "").strip()
+    if given not in WARFIGHTING:
+        raise InvalidInput(
+            f"warfighting: unknown choice {given!r}; expected yes, no, or empty (not known)",
+            field="warfighting",
+            value=given,
+        )
+    return WARFIGHTING[given]
+
+
+def warfighting_text(value: bool | None) -> str:
+    """A warfighting flag as the form's choice (``warfighting_of`` reads it back)."""
+    return next(key for key, flag in WARFIGHTING.items() if flag is value)
 
 
 def participants_of(value: str) -> list[dict[str, str]]:
