@@ -19,10 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from taawun.web.ui.admin import _common as admin_common
+from taawun.web.ui.admin import tokens as admin_tokens
+from taawun.web.ui.admin import users as admin_users
 from taawun.web.ui.models import UiSession
 
 from .conftest import PASSWORD, Node
-from .test_ui_agreements import sign_in
+from .test_ui_agreements import main, sign_in
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SEQ = re.compile(r"<tr>\s*<td>(\d+)</td>")
@@ -255,6 +258,37 @@ def test_reset_password(node: Node, admin: TestClient) -> None:
         "/sign-in", data={"username": "tr.forgetful", "password": new_password, "csrf_token": csrf}
     )
     assert new.status_code == 303
+
+
+def test_users_and_tokens_are_paged_by_the_database(
+    node: Node, admin: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of two (``PAGE_SIZE`` lowered): each page holds the next users by name (tokens
+    oldest first), the pages together hold what the REST API lists, and the count is the
+    same rule's."""
+    for module in (admin_users, admin_tokens, admin_common):
+        monkeypatch.setattr(module, "PAGE_SIZE", 2)
+    for n in range(3):
+        assert add_user(admin, node, f"tr.paged{n}").status_code == 303
+        made = post(admin, "/admin/tokens", {"username": "tr.liaison", "name": f"paged {n}"})
+        assert made.status_code == 201, made.text
+    for path, listed, pattern in (
+        ("/admin/users", [u["username"] for u in api(node, "tr.admin", "/users")],
+         r'href="/admin/users/([a-z0-9._-]+)"'),
+        ("/admin/tokens", [str(t["id"]) for t in api(node, "tr.admin", "/tokens")],
+         r'<td>(\d+)</td>\s*<td><a href="/admin/users/'),
+    ):  # fmt: skip
+        assert len(listed) > 4, path
+        shown: list[str] = []
+        for number in range(1, len(listed) // 2 + 2):
+            page = admin.get(path, params={"page": number})
+            assert page.status_code == 200, path
+            found = re.findall(pattern, main(page.text))
+            assert len(found) == min(2, len(listed) - len(shown)), (path, number, found)
+            shown += found
+            if len(shown) < len(listed):
+                assert f"of {len(listed)}" in page.text, path
+        assert shown == listed, path
 
 
 def test_a_token_is_shown_once_and_never_in_the_list(node: Node, admin: TestClient) -> None:

@@ -88,11 +88,27 @@ def visible_user(
     return session.scalars(stmt.where(User.username == username)).first()
 
 
-def users(session: Session, principal: Principal, *, agency_id: int | None) -> list[User]:
+def _visible_users(principal: Principal, agency_id: int | None) -> Select[User]:
     stmt = restrict(select(User), principal, Action.VIEW, policy=UserPolicy())
-    if agency_id is not None:
-        stmt = stmt.where(User.agency_id == agency_id)
-    return list(session.scalars(stmt.order_by(User.username)))
+    return stmt if agency_id is None else stmt.where(User.agency_id == agency_id)
+
+
+def users(
+    session: Session,
+    principal: Principal,
+    *,
+    agency_id: int | None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[User]:
+    """The users ``principal`` sees, by name; ``offset`` and ``limit`` page them."""
+    stmt = _visible_users(principal, agency_id).order_by(User.username)
+    return list(session.scalars(stmt.offset(offset).limit(limit)))
+
+
+def count_users(session: Session, principal: Principal, *, agency_id: int | None) -> int:
+    rows = _visible_users(principal, agency_id).subquery()
+    return int(session.scalar(select(func.count()).select_from(rows)) or 0)
 
 
 # --- tokens -----------------------------------------------------------------------------
@@ -172,14 +188,28 @@ def revoke_tokens_of(session: Session, *, user_id: int, when: datetime) -> list[
     return ids
 
 
-def tokens(
-    session: Session, principal: Principal, *, user_id: int | None
-) -> list[tuple[ApiToken, str]]:
+def _visible_tokens(principal: Principal, user_id: int | None) -> Select[ApiToken, str]:
     stmt = restrict(_tokens(), principal, Action.VIEW, policy=TokenPolicy())
-    if user_id is not None:
-        stmt = stmt.where(ApiToken.user_id == user_id)
-    rows = session.execute(stmt.order_by(ApiToken.created_at, ApiToken.id))
+    return stmt if user_id is None else stmt.where(ApiToken.user_id == user_id)
+
+
+def tokens(
+    session: Session,
+    principal: Principal,
+    *,
+    user_id: int | None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[tuple[ApiToken, str]]:
+    """The tokens ``principal`` sees, oldest first; ``offset`` and ``limit`` page them."""
+    stmt = _visible_tokens(principal, user_id).order_by(ApiToken.created_at, ApiToken.id)
+    rows = session.execute(stmt.offset(offset).limit(limit))
     return [(token, username) for token, username in rows]
+
+
+def count_tokens(session: Session, principal: Principal, *, user_id: int | None) -> int:
+    rows = _visible_tokens(principal, user_id).subquery()
+    return int(session.scalar(select(func.count()).select_from(rows)) or 0)
 
 
 # --- audit ------------------------------------------------------------------------------

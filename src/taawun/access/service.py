@@ -279,11 +279,22 @@ def create_user(
 
 
 def list_users(
-    principal: Principal, session: Session, *, agency_id: int | None = None
+    principal: Principal,
+    session: Session,
+    *,
+    agency_id: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[UserRead]:
-    """The node operator sees every user; everyone else the users of their own agency."""
-    found = repository.users(session, principal, agency_id=agency_id)
+    """The node operator sees every user; everyone else the users of their own agency. By
+    name; ``offset`` and ``limit`` page them (``count_users`` counts them)."""
+    found = repository.users(session, principal, agency_id=agency_id, offset=offset, limit=limit)
     return [UserRead.model_validate(u) for u in found]
+
+
+def count_users(principal: Principal, session: Session, *, agency_id: int | None = None) -> int:
+    """How many users ``list_users`` gives, through the same rule."""
+    return repository.count_users(session, principal, agency_id=agency_id)
 
 
 def get_user(principal: Principal, session: Session, *, username: str) -> UserRead:

@@ -121,21 +121,38 @@ def _expiry(now: datetime, *, expires_at: datetime | None, expires_in_days: int 
 
 
 def list_tokens(
-    principal: Principal, session: Session, *, username: str | None = None
+    principal: Principal,
+    session: Session,
+    *,
+    username: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[TokenRead]:
     """The tokens the principal may see, with their last use (never a token or its
     digest): one's own; an admin's, those of their agency's users; the node operator's,
-    every one. ``username`` narrows to one user's."""
-    user_id = None
-    if username is not None:
-        user = visible_user(principal, session, username)
-        policy.require(
-            principal,
-            policy.may_act_for(principal, user_id=user.id, agency_id=user.agency_id),
-            "list this user's tokens",
-        )
-        user_id = user.id
-    return [_token_read(t, u) for t, u in repository.tokens(session, principal, user_id=user_id)]
+    every one. ``username`` narrows to one user's; ``offset`` and ``limit`` page them,
+    oldest first (``count_tokens`` counts them)."""
+    user_id = _whose(principal, session, username)
+    found = repository.tokens(session, principal, user_id=user_id, offset=offset, limit=limit)
+    return [_token_read(t, u) for t, u in found]
+
+
+def count_tokens(principal: Principal, session: Session, *, username: str | None = None) -> int:
+    """How many tokens ``list_tokens`` gives, through the same rules."""
+    return repository.count_tokens(session, principal, user_id=_whose(principal, session, username))
+
+
+def _whose(principal: Principal, session: Session, username: str | None) -> int | None:
+    """The id of the user ``username`` names, if the principal may list their tokens."""
+    if username is None:
+        return None
+    user = visible_user(principal, session, username)
+    policy.require(
+        principal,
+        policy.may_act_for(principal, user_id=user.id, agency_id=user.agency_id),
+        "list this user's tokens",
+    )
+    return user.id
 
 
 def revoke_token(

@@ -56,11 +56,12 @@ def _page(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    found = token_service.list_tokens(user, session, username=username or None)
-    now = clock_of(request).now()
+    whose = username or None
     start = (number - 1) * PAGE_SIZE
+    found = token_service.list_tokens(user, session, username=whose, offset=start, limit=PAGE_SIZE)
+    now = clock_of(request).now()
     context: dict[str, Any] = {
-        "tokens": [(t, token_status(t, now)) for t in found[start : start + PAGE_SIZE]],
+        "tokens": [(t, token_status(t, now)) for t in found],
         "statuses": STATUS_LABELS,
         "usernames": [u.username for u in access.list_users(user, session) if u.active],
         "username": username,
@@ -68,7 +69,7 @@ def _page(
         "form": form or {"username": username, "name": "", "expires_in_days": ""},
         "default_days": tokens.DEFAULT_LIFETIME_DAYS,
         "max_days": tokens.MAX_LIFETIME_DAYS,
-        **page_bounds(number, len(found)),
+        **page_bounds(number, token_service.count_tokens(user, session, username=whose)),
         **refusal(error),
     }
     status = error.http_status if error else status_code

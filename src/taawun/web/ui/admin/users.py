@@ -67,11 +67,11 @@ def _list_page(
     error: TaawunError | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    everyone = access.list_users(user, session)
-    names = _agency_names(user, session)
     start = (number - 1) * PAGE_SIZE
+    shown = access.list_users(user, session, offset=start, limit=PAGE_SIZE)
+    names = _agency_names(user, session)
     context: dict[str, Any] = {
-        "users": everyone[start : start + PAGE_SIZE],
+        "users": shown,
         "agency_names": names,
         "my_agencies": {i: n for i, n in names.items() if policy.administers(user, i)},
         "roles": ROLE_LABELS,
@@ -83,7 +83,7 @@ def _list_page(
         "clearance_labels": CLEARANCE_LABELS,
         "form": form or {**EMPTY_FORM, "agency_id": str(user.agency_id or "")},
         "username_pattern": HTML_USERNAME_PATTERN,
-        **page_bounds(number, len(everyone)),
+        **page_bounds(number, access.count_users(user, session)),
         **refusal(error),
     }
     status = error.http_status if error else 200
