@@ -17,14 +17,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from taawun.access import service
+from taawun.access.models import User
 from taawun.cli import admin
 from taawun.core.clock import SystemClock
 from taawun.core.errors import Unauthenticated
 from taawun.registry.models import State
+from taawun.web.ui import sessions
+from taawun.web.ui.models import UiSession
 
 from ..conftest import new_database
 from .test_cli import CliNode, Run, taawun
@@ -181,6 +184,30 @@ def test_disable_stops_password_and_token_and_enable_restores_them(node: CliNode
     assert node.invoke("user", "enable", "tr.two").out == "tr.two\n"
     assert _signs_in(node, "tr.two", PASSWORD) and _token_works(node, token)
     assert "user: no user 'nobody'" in _refused(node, 3, "user", "disable", "nobody")
+
+
+def _browser_sessions(node: CliNode, username: str, *, start: bool = False) -> int:
+    """How many web UI sessions the user has (after starting one, with ``start``)."""
+    with Session(node.engine) as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        if start:
+            sessions.start(session, user_id=user.id, clock=SystemClock())
+            session.commit()
+        return len(session.scalars(select(UiSession).where(UiSession.user_id == user.id)).all())
+
+
+def test_a_disable_or_reset_from_the_shell_ends_browser_sessions(node: CliNode) -> None:
+    """The CLI's commands, in a process of their own as from a shell, end the user's web UI
+    sessions as the UI's and the API's do (``access/hooks.py``): enabling them again does
+    not bring a session back."""
+    assert _browser_sessions(node, "tr.four", start=True) == 1
+    assert node.run("user", "disable", "tr.four").out == "tr.four\n"
+    assert _browser_sessions(node, "tr.four") == 0
+    assert node.run("user", "enable", "tr.four").out == "tr.four\n"
+    assert _browser_sessions(node, "tr.four", start=True) == 1
+    reset = node.run("user", "password", "tr.four", "--password-stdin", stdin=PASSWORD + "\n")
+    assert reset.code == 0, reset.err
+    assert _browser_sessions(node, "tr.four") == 0
 
 
 # --- 4. password -------------------------------------------------------------------------
