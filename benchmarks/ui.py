@@ -271,7 +271,16 @@ def _verdict(result: Measured, judged: bool) -> str:
     return verdict if judged else f"({verdict})"
 
 
-def _table(objects: int, results: list[Measured], base: list[Measured] | None) -> Table:
+def _base_of(figures: dict[int, list[Measured]], objects: int, page: Page) -> Measured | None:
+    """What ``page`` on the store of ``objects`` is compared with: the page on the smallest
+    smaller store, a windowed page's on the smallest smaller store holding its window."""
+    sizes = [n for n in figures if page.window <= n < objects]
+    if not sizes:
+        return None
+    return next((m for m in figures[min(sizes)] if m.page.path == page.path), None)
+
+
+def _table(objects: int, results: list[Measured], base: dict[str, Measured | None]) -> Table:
     judged = objects >= JUDGED_FROM
     title = "the demo node" if objects == 0 else f"{objects:,} intel objects"
     table = Table(title=f"UI server time per page, {title}, ms", box=box.SIMPLE_HEAD)
@@ -280,10 +289,9 @@ def _table(objects: int, results: list[Measured], base: list[Measured] | None) -
     for column in ("status", "KB", "p50", "p95", "p50 vs smallest"):
         table.add_column(column, justify="right")
     table.add_column("p50<100, p95<300")
-    before = {r.page.path: r for r in base or ()}
     for r in results:
         ok = r.state == "ok"
-        old = before.get(r.page.path)
+        old = base.get(r.page.path)
         growth = f"{r.p50 / old.p50:.2f}x" if ok and old and old.state == "ok" else ""
         table.add_row(
             r.page.path,
@@ -349,10 +357,10 @@ def _json(result: Measured) -> dict[str, Any]:
 def _verdicts(console: Console, figures: dict[int, list[Measured]]) -> bool:
     """Print each store's table and whether pages grow with the store; True when every
     page of every judged store meets the targets and none grows."""
-    smallest = figures[min(figures)]
     passed = True
     for objects, results in figures.items():
-        console.print(_table(objects, results, smallest if objects != min(figures) else None))
+        bases = {r.page.path: _base_of(figures, objects, r.page) for r in results}
+        console.print(_table(objects, results, bases))
         for r in results:
             if r.state == "error":
                 console.print(f"  [red]{r.page.path}[/] {r.status}: {r.detail[:200]}")
@@ -361,10 +369,7 @@ def _verdicts(console: Console, figures: dict[int, list[Measured]]) -> bool:
     if len(figures) > 1:
         grown, unjudged = [], []
         for r in figures[max(figures)]:
-            # a windowed page against the smallest store at least as large as its window
-            sizes = [n for n in figures if n >= r.page.window and n != max(figures)]
-            base = {b.page.path: b for b in figures[min(sizes)]} if sizes else {}
-            old = base.get(r.page.path)
+            old = _base_of(figures, max(figures), r.page)
             if r.state != "ok" or old is None or old.state != "ok":
                 unjudged += [r.page.path] if r.state == "ok" and r.page.window else []
             elif r.p50 > GROWTH_LIMIT * old.p50:
