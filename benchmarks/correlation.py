@@ -31,7 +31,8 @@ Reported:
 With ``--as-served`` the process runs as a serving node's does (``web/memory.py``: the
 start-up heap collected and frozen, glibc keeping large blocks, as ``taawun serve`` sets
 them), for both runs. Ingest is faster both ways, the index's share larger: at 1M on
-SQLite, 35.4% against 30.6% in a plain process (2026-12-06).
+SQLite with the lists, 34.6% against 32.6% in a plain process (2026-12-06, the lists held
+per process: ``threats/_common_held.py``).
 
 With ``--database-url`` (a PostgreSQL server's admin URL) two fresh databases are created
 next to it and dropped after. The machine is shared: figures move by ±10% between runs.
