@@ -107,8 +107,12 @@ def users(
 
 
 def count_users(session: Session, principal: Principal, *, agency_id: int | None) -> int:
-    rows = _visible_users(principal, agency_id).subquery()
-    return int(session.scalar(select(func.count()).select_from(rows)) or 0)
+    return _count_of(session, _visible_users(principal, agency_id))
+
+
+def _count_of(session: Session, stmt: Select[Any, Any] | Select[Any]) -> int:
+    """How many rows a listing's statement (its policy applied) gives."""
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
 # --- tokens -----------------------------------------------------------------------------
@@ -208,8 +212,7 @@ def tokens(
 
 
 def count_tokens(session: Session, principal: Principal, *, user_id: int | None) -> int:
-    rows = _visible_tokens(principal, user_id).subquery()
-    return int(session.scalar(select(func.count()).select_from(rows)) or 0)
+    return _count_of(session, _visible_tokens(principal, user_id))
 
 
 # --- audit ------------------------------------------------------------------------------
