@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from taawun.core.errors import NotFound, PermissionDenied
+from taawun.core.errors import InvalidInput, NotFound, PermissionDenied
 from taawun.core.principal import Clearance, Role
 from taawun.intel import changes, service
 from taawun.intel.markings import TLP2_IDS, MarkingDefaults, Tlp
 from taawun.intel.repository import Filters, Scope
+from taawun.intel.schemas import IntelSearchPage
 
 from .conftest import World, indicator
 
@@ -280,3 +281,20 @@ def test_text_search_matches_wildcards_literally(loaded_db: Session, world: Worl
         "dropper axb/c [ipv4-addr:value = '10.0.0.94']",
     }
     assert found("no such thing") == set()
+
+
+@pytest.mark.parametrize("depth", [0, -5, 100_001])
+def test_a_search_depth_out_of_bounds_is_refused_naming_it(
+    loaded_db: Session, world: World, depth: int
+) -> None:
+    reader = world.user("TUR-MIT")
+    with pytest.raises(InvalidInput) as refused:
+        service.list_intel(
+            reader, loaded_db, text="x", newest_first=True, search_depth=depth, clock=world.clock
+        )
+    assert refused.value.field == "search_depth" and "between 1 and 100000" in str(refused.value)
+    # within bounds it answers a search page saying how far it read
+    page = service.list_intel(
+        reader, loaded_db, text="x", newest_first=True, search_depth=1, clock=world.clock
+    )
+    assert isinstance(page, IntelSearchPage)
