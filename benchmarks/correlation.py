@@ -6,11 +6,11 @@
 
 A node is prepared per run (migrations, the registry and the MISP warninglists imported, as
 on a served node; ``--no-warninglists`` leaves them out, as every figure before 2026-12-06
-did, which understated the index's cost: it classifies every new value against them):
-20 agencies of 10 states
-(two each), and four intelligence-sharing agreements recorded on the node: Turkey–Pakistan
-(the one measured), Saudi Arabia–UAE–Egypt–Jordan, Turkey–Azerbaijan–Qatar and
-Malaysia–Indonesia–Pakistan–Turkey. Each agency shares indicators through the real ingest
+did, which understated the index's cost: it judges values against them, each once two
+states hold it): 20 agencies of 10 states (two each), and four intelligence-sharing
+agreements recorded on the node: Turkey–Pakistan (the one measured),
+Saudi Arabia–UAE–Egypt–Jordan, Turkey–Azerbaijan–Qatar and Malaysia–Indonesia–Pakistan–Turkey.
+Each agency shares indicators through the real ingest
 path (``intel.changes.share``: validation, release checks, storage, audit), 500 per
 transaction, each released under every agreement its state is party to. The values overlap
 as threat feeds do: 1% of indicators name one of 500 values every state reports, 9% one of
@@ -30,9 +30,9 @@ Reported:
 
 With ``--as-served`` the process runs as a serving node's does (``web/memory.py``: the
 start-up heap collected and frozen, glibc keeping large blocks, as ``taawun serve`` sets
-them), for both runs. Ingest is faster both ways, the index's share larger: at 1M on
-SQLite with the lists, 34.6% against 32.6% in a plain process (2026-12-06, the lists held
-per process: ``threats/_common_held.py``).
+them), for both runs. The index's share is a little larger: at 1M on SQLite with the
+lists, 29.0% wall (25.8% CPU) against 27.5% (23.8%) in a plain process (2026-12-06, values
+judged once two states hold them; before, judged at their first sight: 32.2% plain).
 
 With ``--database-url`` (a PostgreSQL server's admin URL) two fresh databases are created
 next to it and dropped after. The machine is shared: figures move by ±10% between runs.
@@ -219,7 +219,7 @@ def prepare(url: str, *, warninglists: bool = True) -> Node:
 
 def _import_warninglists(session: Any, clock: Any) -> None:
     """The MISP warninglists, as the node's cooperation import loads them: the index then
-    classifies every new value against them, as it does on a served node."""
+    judges values against them, as it does on a served node."""
     from taawun.cooperation.importers import warninglists
     from taawun.registry.importers.report import ImportReport
     from taawun.registry.importers.run import default_data_dir, import_sources

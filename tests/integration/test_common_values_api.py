@@ -28,6 +28,7 @@ from .test_cli import Run, call
 ACCOUNTS = {
     "tr.admin": ("TUR", "MIT", Role.ADMIN, Clearance.SECRET),
     "tr.liaison": ("TUR", "MIT", Role.LIAISON, Clearance.SECRET),
+    "pk.liaison": ("PAK", "ISI", Role.LIAISON, Clearance.SECRET),
     "sa.viewer": ("SAU", "GIP", Role.VIEWER, Clearance.UNCLASSIFIED),
 }
 LISTS = ("rfc1918", "rfc5735", "amazon-aws", "tranco10k", "google", "lots-project")
@@ -181,10 +182,8 @@ def test_ingested_values_are_flagged_and_reflagged_when_an_admin_changes_an_entr
         "valid_from": "2026-01-01T00:00:00Z",
     }
     body = {"objects": [indicator]}
-    shared = node.client.post("/api/v1/intel/share", json=body, headers=node._auth("tr.liaison"))
-    assert shared.status_code == 200, shared.text
 
-    def flags() -> dict[str, tuple[bool, str | None, str | None]]:
+    def flags() -> dict[str, tuple[bool | None, str | None, str | None]]:
         with Session(node.engine) as session:
             rows = session.execute(
                 select(
@@ -192,11 +191,23 @@ def test_ingested_values_are_flagged_and_reflagged_when_an_admin_changes_an_entr
                     ThreatValue.common,
                     ThreatValue.common_reason,
                     ThreatValue.note,
-                ).where(ThreatValue.value.in_(["10.77.0.1", "c2.herokuapp.com"]))
+                ).where(ThreatValue.value.in_(["10.77.0.1", "10.77.0.2", "c2.herokuapp.com"]))
             )
             return {value: (common, reason, note) for value, common, reason, note in rows}
 
+    for n, liaison in enumerate(("tr.liaison", "pk.liaison")):
+        shared = node.client.post("/api/v1/intel/share", json=body, headers=node._auth(liaison))
+        assert shared.status_code == 200, shared.text
+        if not n:  # one state holds them: not judged until a second does
+            assert set(flags().values()) == {(None, None, None)}
+    alone = {**indicator, "id": "indicator--00000000-0000-4000-8000-000000004243"}
+    alone["pattern"] = "[ipv4-addr:value = '10.77.0.2']"  # Turkey's alone
+    shared = node.client.post(
+        "/api/v1/intel/share", json={"objects": [alone]}, headers=node._auth("tr.liaison")
+    )
+    assert shared.status_code == 200, shared.text
     assert flags() == {
+        "10.77.0.2": (None, None, None),
         "10.77.0.1": (
             True,
             "List of RFC 1918 CIDR blocks [rfc1918]",
@@ -212,6 +223,7 @@ def test_ingested_values_are_flagged_and_reflagged_when_an_admin_changes_an_entr
     allow = {"value": "10.77.0.0/16", "reason": "our exercise range"}
     status, done = node.post("tr.admin", "/api/v1/common/remove", allow)
     assert status == 200 and done["reflagged"] == 1  # type: ignore[index]
+    assert flags()["10.77.0.2"] == (None, None, None)  # left to be judged when shared or read
     common, reason, note = flags()["10.77.0.1"]
     assert not common and reason is None and note is not None
     assert note.startswith("not common on this node: our exercise range")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import chain
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import Table, delete, func, select, update
@@ -36,11 +36,21 @@ def _postgresql(session: Session) -> bool:
     return session.connection().dialect.name == "postgresql"
 
 
-def value_ids(session: Session, values: Sequence[Value]) -> dict[Value, tuple[int, int, int]]:
-    """(id, agencies, states) of those ``values`` the index holds: one SELECT for the batch,
-    probing the unique (value, kind) index once per value. The value leads the index so that
-    PostgreSQL probes it by value whatever its statistics say of the kinds (with stale ones,
-    a (kind, value) index was read for the kind alone: every value of the kind, each time)."""
+class Known(NamedTuple):
+    """A value the index holds: its id, how many agencies and states hold it, and whether it
+    was judged against the common values (``index.py``: once two or more states hold it)."""
+
+    id: int
+    agencies: int
+    states: int
+    judged: bool
+
+
+def value_ids(session: Session, values: Sequence[Value]) -> dict[Value, Known]:
+    """The values of ``values`` the index holds: one SELECT for the batch, probing the unique
+    (value, kind) index once per value. The value leads the index so that PostgreSQL probes
+    it by value whatever its statistics say of the kinds (with stale ones, a (kind, value)
+    index was read for the kind alone: every value of the kind, each time)."""
     if not values:
         return {}
     texts = sorted({value for _, value in values})
@@ -52,14 +62,17 @@ def value_ids(session: Session, values: Sequence[Value]) -> dict[Value, tuple[in
     )  # at once: iterating the result fetches one row a call
     wanted = set(values)
     return {
-        (kind, value): (vid, a, s) for kind, value, vid, a, s in rows if (kind, value) in wanted
+        (kind, value): Known(vid, a, s, judged is not None)
+        for kind, value, vid, a, s, judged in rows
+        if (kind, value) in wanted
     }
 
 
 _VALUE_IDS = (
-    "SELECT kind, value, id, agencies, states FROM threat_value "
+    "SELECT kind, value, id, agencies, states, common FROM threat_value "
     "WHERE value IN (SELECT value FROM json_each(?))",
-    "SELECT kind, value, id, agencies, states FROM threat_value WHERE value = ANY(%s::varchar[])",
+    "SELECT kind, value, id, agencies, states, common FROM threat_value "
+    "WHERE value = ANY(%s::varchar[])",
 )
 
 
@@ -130,18 +143,32 @@ _HELD = (
 )
 
 
+def _write_many(
+    session: Session,
+    statements: tuple[str, str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    id_last: bool = False,
+) -> None:
+    """Run ``statements`` (SQLite's, PostgreSQL's) for ``rows``: on SQLite with the driver's
+    ``executemany`` (each row's first item moved last with ``id_last``, for an UPDATE's
+    ``WHERE id = ?``), on PostgreSQL once, over one array per column."""
+    if not rows:
+        return
+    if _postgresql(session):
+        columns = tuple(list(column) for column in zip(*rows, strict=True))
+        session.connection().exec_driver_sql(statements[1], columns)
+    else:
+        params = [(*r[1:], r[0]) for r in rows] if id_last else list(rows)
+        session.connection().exec_driver_sql(statements[0], params)
+
+
 def insert_occurrences(
     session: Session, rows: Sequence[tuple[int, int, int, int, int, bool]]
 ) -> None:
     """Insert occurrences: (value, state, agency, object seq, added µs, multi) each; on SQLite
     with the driver's ``executemany``, on PostgreSQL as one statement over arrays."""
-    if not rows:
-        return
-    if _postgresql(session):
-        columns = tuple(list(column) for column in zip(*rows, strict=True))
-        session.connection().exec_driver_sql(_INSERT_OCCURRENCES[1], columns)
-    else:
-        session.connection().exec_driver_sql(_INSERT_OCCURRENCES[0], list(rows))
+    _write_many(session, _INSERT_OCCURRENCES, rows)
 
 
 _INSERT_OCCURRENCES = (
@@ -171,15 +198,22 @@ _SET_MULTI = (
 )
 
 
+def set_flags(session: Session, rows: Sequence[tuple[int, bool, str | None, str | None]]) -> None:
+    """Write the judgement of values: (value, common, reason, note) each."""
+    _write_many(session, _SET_FLAGS, rows, id_last=True)
+
+
+_SET_FLAGS = (
+    "UPDATE threat_value SET common = ?, common_reason = ?, note = ? WHERE id = ?",
+    "UPDATE threat_value AS v SET common = u.c, common_reason = u.r, note = u.n "
+    "FROM unnest(%s::bigint[], %s::boolean[], %s::varchar[], %s::varchar[]) AS u(i, c, r, n) "
+    "WHERE v.id = u.i",
+)
+
+
 def update_counts(session: Session, rows: Sequence[tuple[int, int, int]]) -> None:
     """Set how many agencies and states hold each value: (value, agencies, states)."""
-    if not rows:
-        return
-    if _postgresql(session):
-        columns = tuple(list(column) for column in zip(*rows, strict=True))
-        session.connection().exec_driver_sql(_UPDATE_COUNTS[1], columns)
-    else:
-        session.connection().exec_driver_sql(_UPDATE_COUNTS[0], [(a, s, i) for i, a, s in rows])
+    _write_many(session, _UPDATE_COUNTS, rows, id_last=True)
 
 
 _UPDATE_COUNTS = (

@@ -321,7 +321,7 @@ def index_rows(
     session: Session, *, where: ColumnElement[bool] | None = None, after: int = 0, limit: int
 ) -> list[IndexRow]:
     """The next ``limit`` values of the correlation index after id ``after`` (keyset
-    pages), those ``where`` selects."""
+    pages), those ``where`` selects, of those the index has judged (``common`` not NULL)."""
     stmt = (
         select(
             ThreatValue.id,
@@ -331,7 +331,7 @@ def index_rows(
             ThreatValue.common_reason,
             ThreatValue.note,
         )
-        .where(ThreatValue.id > after)
+        .where(ThreatValue.id > after, ThreatValue.common.is_not(None))
         .order_by(ThreatValue.id)
         .limit(limit)
     )

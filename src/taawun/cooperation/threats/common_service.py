@@ -40,7 +40,14 @@ from taawun.cooperation.threats.common_schemas import (
     CommonMatch,
     Scope,
 )
-from taawun.cooperation.threats.warninglists import ALLOW, COMMON, classify, explain
+from taawun.cooperation.threats.warninglists import (
+    ALLOW,
+    COMMON,
+    Judgement,
+    classify,
+    explain,
+    judge,
+)
 from taawun.core.clock import Clock
 from taawun.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from taawun.core.principal import Principal
@@ -361,17 +368,18 @@ def _read(entry: repo.EntryInfo) -> CommonEntryRead:
 def reflag_index(session: Session, where: ColumnElement[bool] | None = None) -> int:
     """Judge again the correlation index's values (those ``where`` selects, or all) and
     write the flags that changed, through the index's own ``set_common``; returns how many
-    values changed. Called when a node entry changes and after the lists are loaded."""
+    values changed. Called when a node entry changes and after the lists are loaded. A value
+    the index has not judged yet (one state holds it: ``index.py``) is left to be judged
+    when it is read or shared."""
     from taawun.cooperation.threats import repository as index
 
     changed = 0
     after = 0
     while rows := repo.index_rows(session, where=where, after=after, limit=REFLAG_PAGE):
-        flags = classify(session, [(kind, value) for _, kind, value, *_ in rows])
-        groups: dict[tuple[bool, str | None, str | None], list[int]] = defaultdict(list)
+        flags = judge(session, [(kind, value) for _, kind, value, *_ in rows])
+        groups: dict[Judgement, list[int]] = defaultdict(list)
         for value_id, kind, value, common, reason, note in rows:
-            flag = flags.get((kind, value))
-            new = (flag.common, flag.reason, flag.note) if flag else (False, None, None)
+            new = flags[(kind, value)]
             if new != (bool(common), reason, note):
                 groups[new].append(value_id)
         for (common, reason, note), ids in groups.items():

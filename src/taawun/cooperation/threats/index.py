@@ -10,12 +10,18 @@ the one before it; a revoked version has none, so a revoked object's values leav
 a deleted object's occurrences go with it.
 
 Per batch (one ``store``), whatever its size (``_store.py``): one SELECT of the values
-known, one INSERT of the new ones in the order of their unique key (each classified once,
-at its first sight, by the warninglists: ``warninglists.classify``), for values already
+known, one INSERT of the new ones in the order of their unique key, for values already
 known one SELECT probing whether each agency and state held them already, one INSERT of
 the occurrences, and UPDATEs of the counts that changed. Nothing reads all of a value's
 occurrences, which grow without bound for a common value: only probes of their key. On
 PostgreSQL the index's statistics are refreshed as it grows (``_statistics.py``).
+
+A value is judged against the common values (the warninglists and the node's entries:
+``warninglists.judge``) once, in the batch in which two or more states come to hold it:
+only such a value can be a shared threat, and most values are one state's alone (nine in
+ten of ``benchmarks/correlation.py``'s). Until then its ``common`` is NULL, and where it is
+shown it is judged as it is read (``seen.py``). Judging every new value at its first sight
+cost a fifth of the time inside the index at a million indicators (54 s against 42 s).
 """
 
 from __future__ import annotations
@@ -51,7 +57,6 @@ INDEXED_TYPES = frozenset(
         *extract.NAMED_TYPES,
     }
 )
-NOTE_SEPARATOR = "; "
 
 
 def on_stored(session: Session, event: hooks.Stored) -> None:
@@ -78,17 +83,7 @@ def register() -> None:
     hooks.listen(stored=on_stored, deleting=on_deleting)
 
 
-def _classify(
-    session: Session, values: Sequence[Value]
-) -> dict[Value, tuple[bool, str | None, str | None]]:
-    """(common, reason, note) of new values, from the node's warninglists and exclusions
-    (the note as ``warninglists.CommonFlag.note`` writes it, so re-flagging finds it same)."""
-    out: dict[Value, tuple[bool, str | None, str | None]] = {}
-    for value, flag in warninglists.classify(session, values).items():
-        note = NOTE_SEPARATOR.join(n for n in flag.notes if n)[:400] or None
-        reason = flag.reason[:400] if flag.common and flag.reason else None
-        out[value] = (bool(flag.common), reason, note)
-    return out
+UNJUDGED: tuple[None, None, None] = (None, None, None)  # common, reason, note
 
 
 def add(session: Session, found: Sequence[tuple[hooks.StoredVersion, Sequence[Value]]]) -> None:
@@ -108,7 +103,7 @@ def add(session: Session, found: Sequence[tuple[hooks.StoredVersion, Sequence[Va
     else:
         distinct = list(dict.fromkeys(v for held in owners.values() for v in held))
     known = _store.value_ids(session, distinct)
-    ids = {value: vid for value, (vid, _, _) in known.items()}
+    ids = {value: k.id for value, k in known.items()}
     multi: set[int] = set()  # values held by two or more states once this batch is in
     if len(known) < len(distinct):
         multi.update(_insert_new(session, [v for v in distinct if v not in known], owners, ids))
@@ -140,17 +135,14 @@ def _insert_new(
     owners: dict[tuple[int, int], dict[Value, None]],
     ids: dict[Value, int],
 ) -> set[int]:
-    """Insert values seen for the first time, classified, with their counts (all that hold
-    them are in this batch), adding their ids to ``ids``; returns those two or more states
-    hold. They go in in the order of the values' unique key, (value, kind): each lands
-    beside the one before it in that index instead of on a page anywhere in it."""
-    flags = _classify(session, new)
+    """Insert values seen for the first time, with their counts (all that hold them are in
+    this batch) and, for those two or more states hold, judged; adds their ids to ``ids``
+    and returns those. They go in in the order of the values' unique key, (value, kind):
+    each lands beside the one before it in that index instead of on a page anywhere in it."""
     new = sorted(new, key=_value_key)
-    none: tuple[bool, str | None, str | None] = (False, None, None)
     if len(owners) == 1:  # one owner: one agency and one state hold each value
-        rows = [(kind, text, *flags.get((kind, text), none), 1, 1) for kind, text in new]
-        inserted = _store.insert_values(session, rows)
-        ids.update(inserted)
+        rows = [(*value, *UNJUDGED, 1, 1) for value in new]
+        ids.update(_store.insert_values(session, rows))
         return set()
     agencies: dict[Value, set[int]] = defaultdict(set)
     states: dict[Value, set[int]] = defaultdict(set)
@@ -158,19 +150,14 @@ def _insert_new(
         for value in held:
             agencies[value].add(agency)
             states[value].add(state)
+    flags = warninglists.judge(session, [v for v in new if len(states[v]) >= 2])
     rows = [
-        (
-            kind,
-            text,
-            *flags.get((kind, text), none),
-            len(agencies[(kind, text)]),
-            len(states[(kind, text)]),
-        )
-        for kind, text in new
+        (*value, *flags.get(value, UNJUDGED), len(agencies[value]), len(states[value]))
+        for value in new
     ]
     inserted = _store.insert_values(session, rows)
     ids.update(inserted)
-    return {inserted[v] for v in new if len(states[v]) >= 2}
+    return {inserted[v] for v in flags}
 
 
 def _value_key(value: Value) -> tuple[str, str]:
@@ -179,14 +166,15 @@ def _value_key(value: Value) -> tuple[str, str]:
 
 def _count_known(
     session: Session,
-    known: dict[Value, tuple[int, int, int]],
+    known: dict[Value, _store.Known],
     owners: dict[tuple[int, int], dict[Value, None]],
 ) -> set[int]:
     """Add the batch's holders of values the index knew to their counts (before the batch's
-    occurrences are written); returns those values now held by two or more states, and
-    flags the occurrences of the ones that just became so."""
+    occurrences are written); returns those values now held by two or more states, judges
+    those of them not judged yet, and flags the occurrences of the ones that just became
+    so."""
     triples = sorted(
-        (known[v][0], s, a) for (s, a), held in owners.items() for v in held if v in known
+        (known[v].id, s, a) for (s, a), held in owners.items() for v in held if v in known
     )
     new_agencies: dict[int, set[int]] = defaultdict(set)
     new_states: dict[int, set[int]] = defaultdict(set)
@@ -197,15 +185,20 @@ def _count_known(
             new_states[vid].add(state)
     multi: set[int] = set()
     crossed: list[int] = []
+    unjudged: list[Value] = []
     changed: list[tuple[int, int, int]] = []
-    for vid, agencies, states in known.values():
+    for value, (vid, agencies, states, judged) in known.items():
         after = states + len(new_states[vid])
         if after >= 2:
             multi.add(vid)
             if states < 2:
                 crossed.append(vid)
+            if not judged:
+                unjudged.append(value)
         if new_agencies[vid] or new_states[vid]:
             changed.append((vid, agencies + len(new_agencies[vid]), after))
+    flags = warninglists.judge(session, unjudged)
+    _store.set_flags(session, sorted((known[v].id, *flag) for v, flag in flags.items()))
     _store.set_multi(session, sorted(crossed), True)
     _store.update_counts(session, changed)
     return multi

@@ -4,7 +4,9 @@ asked at read time, through the release policy, of the occurrences.
 
 - ``threat_value``: a distinct (kind, normal form) (``kinds.py``, ``normalize.py``), with
   whether it is *common* (on a MISP warninglist or an exclusion: ``common``,
-  ``common_reason``; a datacenter or VPN range is only a ``note``), and how many owner
+  ``common_reason``; a datacenter or VPN range is only a ``note``), judged once two or more
+  states hold it (``common`` NULL until then: a value one state holds is no shared threat,
+  and where it is shown it is judged as it is read), and how many owner
   agencies and states hold it now (``agencies``, ``states``: kept exact by the indexer,
   never shown, since they count what a reader may not see; the per-value cap is tested
   against ``agencies`` when a question is asked).
@@ -49,7 +51,7 @@ class ThreatValue(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(MAX_VALUE))
-    common: Mapped[bool] = mapped_column(Boolean, default=False)
+    common: Mapped[bool | None] = mapped_column(Boolean, default=None)  # None: not judged
     common_reason: Mapped[str | None] = mapped_column(String(400), default=None)
     note: Mapped[str | None] = mapped_column(String(400), default=None)
     agencies: Mapped[int] = mapped_column(Integer, default=0)

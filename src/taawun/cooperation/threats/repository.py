@@ -75,10 +75,10 @@ def set_common(
 
 def values_page(
     session: Session, *, kinds: Sequence[str] = (), after_id: int = 0, limit: int = 10_000
-) -> list[tuple[int, str, str, bool, str | None, str | None]]:
+) -> list[tuple[int, str, str, bool | None, str | None, str | None]]:
     """(id, kind, value, common, common_reason, note) of values past ``after_id``, in id
-    order: for walking the whole index (re-flagging after an exclusion changes). Values
-    are not intel: they say nothing of who holds them."""
+    order (``common`` None: not judged yet, ``index.py``): for walking the whole index.
+    Values are not intel: they say nothing of who holds them."""
     stmt = select(
         ThreatValue.id,
         ThreatValue.kind,
@@ -90,7 +90,7 @@ def values_page(
     if kinds:
         stmt = stmt.where(ThreatValue.kind.in_(list(kinds)))
     rows = session.execute(stmt.order_by(ThreatValue.id).limit(limit))
-    return [(i, k, v, bool(c), r, n) for i, k, v, c, r, n in rows]
+    return [(i, k, v, None if c is None else bool(c), r, n) for i, k, v, c, r, n in rows]
 
 
 # --- reads through the release policy ---------------------------------------------------

@@ -5,7 +5,8 @@ scheme); it is read as every kind it may be (``normalize.guess``) unless a kind 
 Counts and sightings come from one query each, both joined to the reader's readable objects
 (``intel.service.readable_objects``): a value nobody let the reader read is absent, exactly
 as one nobody reported. Common values are shown, flagged with the reason (they only never
-count as shared threats), and reads of CONFIDENTIAL and above are audited as intel's are.
+count as shared threats; a value the index has not judged yet, one state's alone, is judged
+here as it is read), and reads of CONFIDENTIAL and above are audited as intel's are.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from taawun.cooperation.threats import kinds, repository
+from taawun.cooperation.threats import kinds, repository, warninglists
 from taawun.cooperation.threats.normalize import Value, guess
 from taawun.cooperation.threats.schemas import SeenRead, Sighting, StateSeen, ValueSeen
 from taawun.cooperation.threats.service import common_cap, readable, state_labels
@@ -104,18 +105,23 @@ def where_seen(
                 last_seen=from_us(c.last_us),
             )
         )
+    unjudged = [(h.kind, h.value) for h in heads.values() if h.common is None]
+    judged = warninglists.judge(session, unjudged)
     values = []
     for vid, head in heads.items():
+        common, reason, note = judged.get(
+            (head.kind, head.value), (bool(head.common), head.common_reason, head.note)
+        )
         over = head.agencies > cap
         values.append(
             ValueSeen(
                 kind=head.kind,
                 value=head.value,
-                common=bool(head.common) or over,
-                common_reason=head.common_reason
-                if head.common
+                common=common or over,
+                common_reason=reason
+                if common
                 else (f"held by more than {cap} agencies on this node" if over else None),
-                note=head.note,
+                note=note,
                 states=len(per_state[vid]),
                 objects=sum(s.objects for s in per_state[vid]),
                 seen_by=sorted(per_state[vid], key=lambda s: (-s.objects, s.state)),

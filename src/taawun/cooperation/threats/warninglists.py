@@ -91,7 +91,19 @@ from taawun.cooperation.threats._common_match import (
     Verdict,
 )
 
-__all__ = ["ALLOW", "CHOSEN", "COMMON", "LEFT_OUT", "NOTE", "Choice", "CommonFlag", "classify"]
+__all__ = [
+    "ALLOW",
+    "CHOSEN",
+    "COMMON",
+    "LEFT_OUT",
+    "NOTE",
+    "NOT_COMMON",
+    "Choice",
+    "CommonFlag",
+    "Judgement",
+    "classify",
+    "judge",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +269,24 @@ def classify(
     matches is left out of the answer: absent means not common and no note."""
     verdicts = _common_match.judge(session, values, explain=False)
     return {key: verdict.flag for key, verdict in verdicts.items()}
+
+
+Judgement = tuple[bool, str | None, str | None]
+NOT_COMMON: Final[Judgement] = (False, None, None)
+
+
+def judge(session: Session, values: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Judgement]:
+    """(common, reason, note) of every value of ``values``, as the correlation index stores
+    them (``NOT_COMMON`` for a value nothing matches): ``classify``'s flags, for the index
+    (``index.py``), re-flagging (``common_service.reflag_index``) and a value read before
+    the index judged it (``seen.py``)."""
+    if not values:
+        return {}
+    flags = classify(session, values)
+    return {
+        value: (flag.common, flag.reason, flag.note) if (flag := flags.get(value)) else NOT_COMMON
+        for value in values
+    }
 
 
 def explain(session: Session, values: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Verdict]:

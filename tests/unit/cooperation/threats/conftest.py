@@ -41,6 +41,10 @@ class Flag:
     reason: str | None
     notes: tuple[str, ...]
 
+    @property
+    def note(self) -> str | None:
+        return "; ".join(self.notes) or None
+
 
 COMMON: dict[tuple[str, str], Flag] = {
     ("ipv4", "8.8.8.8"): Flag(True, "public-dns-v4", ()),
@@ -181,8 +185,9 @@ def ip(n: int, address: str, **extra: Any) -> dict[str, Any]:
 
 
 def assert_consistent(session: Session) -> None:
-    """The counts the indexer keeps equal what the occurrences say, and ``multi`` flags
-    exactly the occurrences of values two or more states hold."""
+    """The counts the indexer keeps equal what the occurrences say, ``multi`` flags exactly
+    the occurrences of values two or more states hold, and each such value was judged
+    against the common values."""
     from sqlalchemy import func, select
 
     from taawun.cooperation.threats.models import ThreatOccurrence, ThreatValue
@@ -207,3 +212,5 @@ def assert_consistent(session: Session) -> None:
     assert stored == {vid: actual.get(vid, (0, 0)) for vid in stored}
     flags = session.execute(select(o.value_id, o.multi)).all()
     assert all(bool(multi) == (actual[vid][1] >= 2) for vid, multi in flags)
+    unjudged = set(session.scalars(select(ThreatValue.id).where(ThreatValue.common.is_(None))))
+    assert not {vid for vid, (_, states) in actual.items() if states >= 2} & unjudged

@@ -6,15 +6,16 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from taawun.cooperation.threats import repository, service
 from taawun.cooperation.threats import seen as where
 from taawun.cooperation.threats.models import ThreatOccurrence, ThreatValue
 from taawun.intel import changes, hooks
+from taawun.intel import service as intel_service
 
-from .conftest import AGENCIES, World, assert_consistent, indicator, ip
+from .conftest import AGENCIES, ROOT, World, assert_consistent, indicator, ip
 
 
 def _seen(session: Session, world: World, value: str, reader: str = "TUR-MIT") -> int:
@@ -134,7 +135,6 @@ def test_a_failing_index_fails_the_ingest(
     loaded_db: Session, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The index is written in the ingest's savepoint: if it cannot be, nothing is stored."""
-    from taawun.intel import service as intel_service
 
     def broken(session: Session, found: object) -> None:
         raise RuntimeError("index write failed")
@@ -146,19 +146,68 @@ def test_a_failing_index_fails_the_ingest(
     assert page.total == 0
 
 
-def test_values_are_classified_once_at_their_first_sight(
+def _judged(session: Session) -> dict[str, tuple[bool | None, str | None, str | None]]:
+    return {r[2]: (r[3], r[4], r[5]) for r in repository.values_page(session)}
+
+
+def test_a_value_is_judged_once_in_the_batch_where_two_states_come_to_hold_it(
     loaded_db: Session, world: World, warninglists: list[list[tuple[str, str]]]
 ) -> None:
     world.share(loaded_db, "TUR-MIT", [ip(1, "8.8.8.8"), ip(2, "198.51.100.9")])
+    world.share(loaded_db, "TUR-MOD", [ip(1, "8.8.8.8")])  # a second agency, the same state
+    assert warninglists == []  # one state's values: nothing to judge yet
+    assert _judged(loaded_db) == {"8.8.8.8": (None, None, None), "198.51.100.9": (None, None, None)}
     world.share(loaded_db, "PAK-ISI", [ip(1, "8.8.8.8"), ip(2, "198.51.100.10")])
-    assert warninglists == [
-        [("ipv4", "8.8.8.8"), ("ipv4", "198.51.100.9")],
-        [("ipv4", "198.51.100.10")],
-    ]
-    flagged = loaded_db.execute(
-        select(ThreatValue.common, ThreatValue.common_reason).where(ThreatValue.value == "8.8.8.8")
-    ).one()
-    assert tuple(flagged) == (True, "public-dns-v4")
+    world.share(loaded_db, "SAU-GIP", [ip(1, "8.8.8.8")])  # judged already
+    assert warninglists == [[("ipv4", "8.8.8.8")]]
+    assert _judged(loaded_db) == {
+        "8.8.8.8": (True, "public-dns-v4", None),
+        "198.51.100.9": (None, None, None),
+        "198.51.100.10": (None, None, None),
+    }
+    assert_consistent(loaded_db)
+
+
+def test_a_value_one_state_holds_is_judged_where_it_is_shown(
+    loaded_db: Session, world: World, warninglists: list[list[tuple[str, str]]]
+) -> None:
+    world.share(loaded_db, "TUR-MIT", [ip(1, "8.8.8.8"), ip(2, "3.5.140.2")])
+    for value, flags in {
+        "8.8.8.8": (True, "public-dns-v4", None),
+        "3.5.140.2": (False, None, "amazon-aws"),
+    }.items():
+        seen = where.where_seen(world.user("TUR-MIT"), loaded_db, value=value, clock=world.clock)
+        [found] = [v for v in seen.values if v.kind == "ipv4"]
+        assert (found.common, found.common_reason, found.note) == flags
+    assert warninglists == [[("ipv4", "8.8.8.8")], [("ipv4", "3.5.140.2")]]
+    assert _judged(loaded_db)["8.8.8.8"] == (None, None, None)  # a read writes nothing
+
+
+def test_a_rebuilt_index_judges_the_values_two_states_hold(
+    loaded_db: Session, world: World, warninglists: list[list[tuple[str, str]]]
+) -> None:
+    """A batch of many owners' new values (a rebuild of an empty index) judges the values two
+    states hold in it, and only those."""
+    from taawun.cooperation.threats import index
+
+    world.share(loaded_db, "TUR-MIT", [ip(1, "8.8.8.8"), ip(2, "198.51.100.9")])
+    world.share(loaded_db, "TUR-MOD", [ip(1, "198.51.100.9")])
+    world.share(loaded_db, "PAK-ISI", [ip(1, "8.8.8.8")])
+    loaded_db.execute(delete(ThreatOccurrence))
+    loaded_db.execute(delete(ThreatValue))
+    warninglists.clear()
+    versions = intel_service.current_versions(
+        ROOT, loaded_db, after_seq=0, limit=100, types=sorted(index.INDEXED_TYPES)
+    )
+    index.on_stored(loaded_db, hooks.Stored(versions=versions, superseded=()))  # as reindex
+    assert repository.indexed_objects(loaded_db) == (2, 4)
+    assert warninglists == [[("ipv4", "8.8.8.8")]]
+    assert _judged(loaded_db) == {
+        "8.8.8.8": (True, "public-dns-v4", None),
+        "198.51.100.9": (None, None, None),
+    }
+    assert _counts(loaded_db, "198.51.100.9") == (2, 1)
+    assert_consistent(loaded_db)
 
 
 def test_one_object_holds_each_value_once_and_many_values(loaded_db: Session, world: World) -> None:
@@ -218,5 +267,5 @@ def test_ingest_calls_the_nodes_own_warninglists(loaded_db: Session, world: Worl
     """Without the stand-in: the index asks ``warninglists.classify`` of the node (here with
     no list loaded, so nothing is common) and stores what it says."""
     world.share(loaded_db, "TUR-MIT", [ip(1, "198.51.100.50")])
-    flags = {r[2]: (r[3], r[4], r[5]) for r in repository.values_page(loaded_db)}
-    assert flags == {"198.51.100.50": (False, None, None)}
+    world.share(loaded_db, "PAK-ISI", [ip(1, "198.51.100.50")])
+    assert _judged(loaded_db) == {"198.51.100.50": (False, None, None)}
