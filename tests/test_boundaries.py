@@ -125,6 +125,11 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         "re-flags index values when exclusions change; shows no user any occurrence",
     ),
     "cooperation/transfers/repository.py": (TRANSFERS, "the transfers' query module"),
+    "storage/migrations/versions/0018_unjudged_values.py": (
+        frozenset({"ThreatValue"}),
+        "the downgrade flags values never judged before the column is NOT NULL again: the"
+        " operator's schema change, read by no user",
+    ),
     "cooperation/importers/": (
         EXERCISES | OPERATIONS | TRANSFERS,
         "bulk loads of the historical record use Core statements",
