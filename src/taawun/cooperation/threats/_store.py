@@ -62,8 +62,8 @@ def value_ids(session: Session, values: Sequence[Value]) -> dict[Value, Known]:
     )  # at once: iterating the result fetches one row a call
     wanted = set(values)
     return {
-        (kind, value): Known(vid, a, s, judged is not None)
-        for kind, value, vid, a, s, judged in rows
+        (kind, value): Known(vid, a, s, common is not None)
+        for kind, value, vid, a, s, common in rows
         if (kind, value) in wanted
     }
 
